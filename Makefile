@@ -1,0 +1,59 @@
+# Kiểu Mẫu — the README's commands. `make help` lists them.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export DEBUG ?= true
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test install setup demo lint format messages lock clean
+
+help: ## List the commands.
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock
+	@interpreter=$$(PYTHON="$(PYTHON)" scripts/find-python) || exit 1; \
+		echo "Using $$interpreter"; \
+		[ -x $(PY) ] || "$$interpreter" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	@touch $@
+
+install: $(VENV)/.installed messages ## Create the virtualenv and install the locked dependencies.
+
+messages: $(VENV)/.installed ## Compile the translations in locale/.
+	@command -v msgfmt >/dev/null || { \
+		echo "msgfmt not found: install gettext (apt install gettext)"; exit 1; }
+	@$(PY) manage.py compilemessages --verbosity 0
+
+setup: install ## Migrate, load the shipped criteria set and the demo data.
+	$(PY) manage.py migrate --no-input --verbosity 0
+	$(PY) manage.py setup_demo
+
+run: setup ## Set up (idempotent) and serve the app on http://127.0.0.1:8000.
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+demo: install ## Reload the demo data from scratch.
+	$(PY) manage.py migrate --no-input --verbosity 0
+	$(PY) manage.py setup_demo --reset
+
+test: install ## Run the whole test suite.
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install ## Check formatting, lint and migrations.
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
+
+format: install ## Format the code and fix what ruff can.
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+lock: install ## Re-lock the dependencies after editing pyproject.toml.
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal \
+		--python-version 3.12 --generate-hashes --no-header -o requirements.lock
+
+clean: ## Remove the virtualenv and the local database and files.
+	rm -rf $(VENV) var

@@ -1,0 +1,316 @@
+"""The plain file format of criteria sets: read, validate, write.
+
+A UTF-8 CSV file that opens in a spreadsheet. A metadata block, one blank
+line, then one row per criterion::
+
+    kieumau-criteria,1
+    code,illustrative-22
+    name,<name of the set>
+    year,2021
+    group,A,<Vietnamese title>,<English title>
+    ...
+
+    number,group,title,title_en,description,evidence_guidance,responsible_body,assessed
+    1,A,<Vietnamese title>,<English title>,...,police,anytime
+
+Errors name the line and the field, so the person fixing the file can find it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from .models import Criterion
+
+MAGIC = "kieumau-criteria"
+VERSION = "1"
+COLUMNS = [
+    "number",
+    "group",
+    "title",
+    "title_en",
+    "description",
+    "evidence_guidance",
+    "responsible_body",
+    "assessed",
+]
+REQUIRED_COLUMNS = {"number", "group", "title", "responsible_body", "assessed"}
+
+
+class DataFileError(ValueError):
+    """A data file that cannot be imported; says where (line, field) and why."""
+
+    def __init__(self, message: str, *, line: int | None = None, field: str = ""):
+        self.line = line
+        self.field = field
+        where = []
+        if line is not None:
+            where.append(_("line %(line)d") % {"line": line})
+        if field:
+            where.append(_("field “%(field)s”") % {"field": field})
+        prefix = (", ".join(where) + ": ") if where else ""
+        super().__init__(prefix + message)
+
+
+class CriteriaFileError(DataFileError):
+    """A criteria file that cannot be imported."""
+
+
+def decode_text(data: bytes, error: type[DataFileError]) -> str:
+    """The file's text, or `error` naming the first line that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(
+            _("the file is not UTF-8 text; save it as “CSV UTF-8” and try again."),
+            line=data[: exc.start].count(b"\n") + 1,
+        ) from None
+
+
+@dataclass
+class GroupRow:
+    code: str
+    title: str
+    title_en: str
+    position: int
+
+
+@dataclass
+class CriterionRow:
+    line: int
+    number: int
+    group: str
+    title: str
+    title_en: str = ""
+    description: str = ""
+    evidence_guidance: str = ""
+    responsible_body: str = Criterion.ResponsibleBody.POLICE
+    assessed: str = Criterion.Assessed.ANYTIME
+
+
+@dataclass
+class CriteriaFile:
+    code: str
+    name: str
+    year: int
+    groups: list[GroupRow] = field(default_factory=list)
+    criteria: list[CriterionRow] = field(default_factory=list)
+
+
+def parse(data: bytes) -> CriteriaFile:
+    """Read and validate a whole file; raise CriteriaFileError at the first fault."""
+    text = decode_text(data, CriteriaFileError)
+    rows = _with_physical_lines(text)
+    if not rows or [c.strip() for c in rows[0][1][:2]] != [MAGIC, VERSION]:
+        raise CriteriaFileError(
+            _("the first line must be “%(magic)s,%(version)s”.")
+            % {"magic": MAGIC, "version": VERSION},
+            line=1,
+        )
+    meta: dict[str, tuple[int, str]] = {}
+    groups: list[GroupRow] = []
+    index = 1
+    while index < len(rows) and any(cell.strip() for cell in rows[index][1]):
+        line, cells = rows[index]
+        key = cells[0].strip()
+        if key == "group":
+            group = _parse_group(line, cells, len(groups))
+            if any(g.code == group.code for g in groups):
+                raise CriteriaFileError(
+                    _("group “%(group)s” is declared twice.") % {"group": group.code},
+                    line=line,
+                    field="group",
+                )
+            groups.append(group)
+        elif key in {"code", "name", "year"}:
+            if len(cells) < 2 or not cells[1].strip():
+                raise CriteriaFileError(_("a value is required."), line=line, field=key)
+            meta[key] = (line, cells[1].strip())
+        else:
+            raise CriteriaFileError(
+                _("unknown setting; expected code, name, year or group."),
+                line=line,
+                field=key,
+            )
+        index += 1
+    for key in ("code", "name", "year"):
+        if key not in meta:
+            raise CriteriaFileError(
+                _("the metadata block has no “%(key)s” line.") % {"key": key}
+            )
+    year_line, year_text = meta["year"]
+    year = _parse_int(year_text, line=year_line, field="year")
+    code = meta["code"][1]
+    if not _is_slug(code):
+        raise CriteriaFileError(
+            _("use only letters, digits, hyphens and underscores."),
+            line=meta["code"][0],
+            field="code",
+        )
+    if not groups:
+        raise CriteriaFileError(_("the metadata block declares no group."))
+    parsed = CriteriaFile(code=code, name=meta["name"][1], year=year, groups=groups)
+
+    index += 1  # the blank line
+    if index >= len(rows):
+        raise CriteriaFileError(_("the file has no criteria table."))
+    header_line, header_cells = rows[index]
+    header = [cell.strip() for cell in header_cells]
+    missing = [c for c in COLUMNS if c in REQUIRED_COLUMNS and c not in header]
+    if missing:
+        raise CriteriaFileError(
+            _("the header has no column “%(column)s”.") % {"column": missing[0]},
+            line=header_line,
+        )
+    unknown = [c for c in header if c and c not in COLUMNS]
+    if unknown:
+        raise CriteriaFileError(
+            _("unknown column."), line=header_line, field=unknown[0]
+        )
+    group_codes = {g.code for g in groups}
+    seen_numbers: dict[int, int] = {}
+    for line, cells in rows[index + 1 :]:
+        if not any(cell.strip() for cell in cells):
+            continue
+        record = dict(zip(header, (c.strip() for c in cells), strict=False))
+        if len(cells) > len(header):
+            raise CriteriaFileError(
+                _("the row has more cells than the header."), line=line
+            )
+        for column in REQUIRED_COLUMNS:
+            if not record.get(column):
+                raise CriteriaFileError(
+                    _("a value is required."), line=line, field=column
+                )
+        number = _parse_int(record["number"], line=line, field="number")
+        if number < 1:
+            raise CriteriaFileError(
+                _("the number must be 1 or more."), line=line, field="number"
+            )
+        if number in seen_numbers:
+            raise CriteriaFileError(
+                _("criterion %(number)d already appears on line %(first)d.")
+                % {"number": number, "first": seen_numbers[number]},
+                line=line,
+                field="number",
+            )
+        seen_numbers[number] = line
+        if record["group"] not in group_codes:
+            raise CriteriaFileError(
+                _("unknown group “%(group)s”; declare it in the metadata block.")
+                % {"group": record["group"]},
+                line=line,
+                field="group",
+            )
+        _check_choice(record, "responsible_body", Criterion.ResponsibleBody, line)
+        _check_choice(record, "assessed", Criterion.Assessed, line)
+        for column in ("title", "title_en"):
+            if len(record.get(column, "")) > 255:
+                raise CriteriaFileError(
+                    _("the text is longer than 255 characters."),
+                    line=line,
+                    field=column,
+                )
+        parsed.criteria.append(
+            CriterionRow(
+                line=line,
+                number=number,
+                group=record["group"],
+                title=record["title"],
+                title_en=record.get("title_en", ""),
+                description=record.get("description", ""),
+                evidence_guidance=record.get("evidence_guidance", ""),
+                responsible_body=record["responsible_body"],
+                assessed=record["assessed"],
+            )
+        )
+    if not parsed.criteria:
+        raise CriteriaFileError(_("the criteria table has no rows."), line=header_line)
+    return parsed
+
+
+def write(criteria_set, out: io.TextIOBase) -> None:
+    """Write a criteria set in the format that `parse` reads."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([MAGIC, VERSION])
+    writer.writerow(["code", criteria_set.code])
+    writer.writerow(["name", criteria_set.name])
+    writer.writerow(["year", criteria_set.year])
+    for group in criteria_set.groups.order_by("position", "code"):
+        writer.writerow(["group", group.code, group.title, group.title_en])
+    writer.writerow([])
+    writer.writerow(COLUMNS)
+    for criterion in criteria_set.criteria.select_related("group").order_by("number"):
+        writer.writerow(
+            [
+                criterion.number,
+                criterion.group.code,
+                criterion.title,
+                criterion.title_en,
+                criterion.description,
+                criterion.evidence_guidance,
+                criterion.responsible_body,
+                criterion.assessed,
+            ]
+        )
+
+
+def _with_physical_lines(text: str) -> list[tuple[int, list[str]]]:
+    """CSV rows, each with the physical line it starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    start = 1
+    try:
+        for cells in reader:
+            rows.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise CriteriaFileError(
+            _("the CSV is malformed (%(error)s).") % {"error": exc},
+            line=reader.line_num,
+        ) from None
+    return rows
+
+
+def _parse_group(line: int, cells: list[str], position: int) -> GroupRow:
+    cells = [c.strip() for c in cells] + ["", "", ""]
+    if not cells[1]:
+        raise CriteriaFileError(
+            _("a group code is required."), line=line, field="group"
+        )
+    if not cells[2]:
+        raise CriteriaFileError(
+            _("a group title is required."), line=line, field="group"
+        )
+    return GroupRow(code=cells[1], title=cells[2], title_en=cells[3], position=position)
+
+
+def _parse_int(text: str, *, line: int, field: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise CriteriaFileError(
+            _("“%(value)s” is not a whole number.") % {"value": text},
+            line=line,
+            field=field,
+        ) from None
+
+
+def _check_choice(record: dict[str, str], column: str, choices, line: int) -> None:
+    if record[column] not in choices.values:
+        raise CriteriaFileError(
+            _("“%(value)s” is not one of: %(choices)s.")
+            % {"value": record[column], "choices": ", ".join(choices.values)},
+            line=line,
+            field=column,
+        )
+
+
+def _is_slug(value: str) -> bool:
+    return bool(value) and all(
+        c.isascii() and (c.isalnum() or c in "-_") for c in value
+    )

@@ -1,0 +1,102 @@
+"""Loading criteria sets into the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .fileformat import CriteriaFile, CriteriaFileError, parse
+from .models import CriteriaSet, Criterion, CriterionGroup
+
+
+@dataclass
+class ImportResult:
+    criteria_set: CriteriaSet
+    created: int
+    updated: int
+    removed: int
+
+
+def import_criteria_file(path: Path | str) -> ImportResult:
+    """Read a criteria file and load it; nothing is written if it has a fault."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise CriteriaFileError(
+            _("cannot read the file (%(error)s).") % {"error": exc.strerror}
+        ) from None
+    return import_criteria_set(parsed=parse(data))
+
+
+@transaction.atomic
+def import_criteria_set(*, parsed: CriteriaFile) -> ImportResult:
+    """Create or update the set with `parsed.code` in place.
+
+    Criteria are matched by number, so assessments of a criterion survive a
+    re-import that rewords it. A criterion that is missing from the file is
+    removed only if no ward has an assessment of it.
+    """
+    from wards.services import create_missing_assessments
+
+    criteria_set, _created = CriteriaSet.objects.select_for_update().get_or_create(
+        code=parsed.code, defaults={"name": parsed.name, "year": parsed.year}
+    )
+    criteria_set.name = parsed.name
+    criteria_set.year = parsed.year
+    criteria_set.save()
+
+    groups = {g.code: g for g in criteria_set.groups.all()}
+    for row in parsed.groups:
+        group = groups.get(row.code) or CriterionGroup(
+            criteria_set=criteria_set, code=row.code
+        )
+        group.title, group.title_en, group.position = (
+            row.title,
+            row.title_en,
+            row.position,
+        )
+        group.save()
+        groups[row.code] = group
+
+    existing = {c.number: c for c in criteria_set.criteria.all()}
+    created = updated = 0
+    for row in parsed.criteria:
+        criterion = existing.pop(row.number, None)
+        if criterion is None:
+            criterion = Criterion(criteria_set=criteria_set, number=row.number)
+            created += 1
+        else:
+            updated += 1
+        criterion.group = groups[row.group]
+        criterion.title = row.title
+        criterion.title_en = row.title_en
+        criterion.description = row.description
+        criterion.evidence_guidance = row.evidence_guidance
+        criterion.responsible_body = row.responsible_body
+        criterion.assessed = row.assessed
+        criterion.save()
+
+    for number, criterion in sorted(existing.items()):
+        if criterion.assessments.exists():
+            raise CriteriaFileError(
+                _(
+                    "criterion %(number)d is not in the file, but wards are "
+                    "assessed against it; keep it in the file."
+                )
+                % {"number": number}
+            )
+        criterion.delete()
+    file_groups = {row.code for row in parsed.groups}
+    for code, group in groups.items():
+        if code not in file_groups:
+            if group.criteria.exists():
+                raise CriteriaFileError(
+                    _("group “%(group)s” still has criteria.") % {"group": code}
+                )
+            group.delete()
+
+    create_missing_assessments(criteria_set=criteria_set)
+    return ImportResult(criteria_set, created, updated, len(existing))

@@ -1,0 +1,195 @@
+"""Changes to wards and enrolments that are more than one model's business."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from criteria.fileformat import DataFileError, decode_text
+from criteria.models import CriteriaSet, Criterion
+from evidence.models import Assessment
+
+from .models import Enrolment, Province, Ward
+
+WARD_COLUMNS = ["province_code", "province", "code", "name", "kind"]
+
+
+class WardFileError(DataFileError):
+    """A wards file that cannot be imported."""
+
+
+@dataclass
+class WardImportResult:
+    provinces_created: int
+    wards_created: int
+    wards_updated: int
+
+
+def create_missing_assessments(
+    *, criteria_set: CriteriaSet | None = None, enrolment: Enrolment | None = None
+) -> int:
+    """Give every enrolment one assessment per criterion of its set.
+
+    Idempotent: existing assessments are left as they are.
+    """
+    enrolments = Enrolment.objects.all()
+    if criteria_set is not None:
+        enrolments = enrolments.filter(criteria_set=criteria_set)
+    if enrolment is not None:
+        enrolments = enrolments.filter(pk=enrolment.pk)
+    criteria_by_set: dict[int, list[int]] = {}
+    for criterion_id, set_id in Criterion.objects.filter(
+        criteria_set__in=enrolments.values("criteria_set")
+    ).values_list("pk", "criteria_set_id"):
+        criteria_by_set.setdefault(set_id, []).append(criterion_id)
+    existing = set(
+        Assessment.objects.filter(enrolment__in=enrolments).values_list(
+            "enrolment_id", "criterion_id"
+        )
+    )
+    missing = [
+        Assessment(enrolment_id=enrolment_id, criterion_id=criterion_id)
+        for enrolment_id, set_id in enrolments.values_list("pk", "criteria_set_id")
+        for criterion_id in criteria_by_set.get(set_id, [])
+        if (enrolment_id, criterion_id) not in existing
+    ]
+    Assessment.objects.bulk_create(missing, batch_size=2000)
+    return len(missing)
+
+
+@transaction.atomic
+def enrol_ward(
+    *, ward: Ward, year: int, criteria_set: CriteriaSet, track: str
+) -> Enrolment:
+    """Enrol a ward for a year, with one not-started assessment per criterion."""
+    enrolment, _created = Enrolment.objects.get_or_create(
+        ward=ward,
+        year=year,
+        defaults={"criteria_set": criteria_set, "track": track},
+    )
+    create_missing_assessments(enrolment=enrolment)
+    return enrolment
+
+
+def import_wards_file(path: Path | str) -> WardImportResult:
+    """Read a wards CSV and load it; nothing is written if it has a fault."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise WardFileError(
+            _("cannot read the file (%(error)s).") % {"error": exc.strerror}
+        ) from None
+    return import_wards(rows=_read_ward_rows(decode_text(data, WardFileError)))
+
+
+def _read_ward_rows(text: str) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [cell.strip() for cell in next(reader, [])]
+        missing = [c for c in WARD_COLUMNS if c not in header]
+        if missing:
+            raise WardFileError(
+                _("the header has no column “%(column)s”.") % {"column": missing[0]},
+                line=1,
+            )
+        rows = []
+        line = reader.line_num + 1
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                if len(cells) > len(header):
+                    raise WardFileError(
+                        _("the row has more cells than the header."), line=line
+                    )
+                rows.append(
+                    (line, dict(zip(header, (c.strip() for c in cells), strict=False)))
+                )
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise WardFileError(
+            _("the CSV is malformed (%(error)s).") % {"error": exc},
+            line=reader.line_num,
+        ) from None
+    if not rows:
+        raise WardFileError(_("the file has no wards."))
+    return rows
+
+
+@transaction.atomic
+def import_wards(*, rows: list[tuple[int, dict[str, str]]]) -> WardImportResult:
+    """Create or update provinces and wards, matched by their official codes."""
+    kinds = set(Ward.Kind.values)
+    seen_codes: dict[str, int] = {}
+    for line, row in rows:
+        for column in WARD_COLUMNS:
+            if not row.get(column):
+                raise WardFileError(_("a value is required."), line=line, field=column)
+        if row["kind"] not in kinds:
+            raise WardFileError(
+                _("“%(value)s” is not one of: %(choices)s.")
+                % {"value": row["kind"], "choices": ", ".join(sorted(kinds))},
+                line=line,
+                field="kind",
+            )
+        for column, limit in (("code", 8), ("province_code", 8), ("name", 128)):
+            if len(row[column]) > limit:
+                raise WardFileError(
+                    _("the value is longer than %(limit)d characters.")
+                    % {"limit": limit},
+                    line=line,
+                    field=column,
+                )
+        if row["code"] in seen_codes:
+            raise WardFileError(
+                _("unit code %(code)s already appears on line %(first)d.")
+                % {"code": row["code"], "first": seen_codes[row["code"]]},
+                line=line,
+                field="code",
+            )
+        seen_codes[row["code"]] = line
+
+    provinces = {p.code: p for p in Province.objects.all()}
+    provinces_created = 0
+    for line, row in rows:
+        province = provinces.get(row["province_code"])
+        if province is None:
+            if Province.objects.filter(name=row["province"]).exists():
+                raise WardFileError(
+                    _("a province of this name exists with another code."),
+                    line=line,
+                    field="province",
+                )
+            province = Province.objects.create(
+                code=row["province_code"], name=row["province"]
+            )
+            provinces[province.code] = province
+            provinces_created += 1
+        elif province.name != row["province"]:
+            raise WardFileError(
+                _("province %(code)s is called “%(name)s”, not “%(given)s”.")
+                % {
+                    "code": province.code,
+                    "name": province.name,
+                    "given": row["province"],
+                },
+                line=line,
+                field="province",
+            )
+
+    existing = {w.code: w for w in Ward.objects.filter(code__in=seen_codes)}
+    created = updated = 0
+    for _line, row in rows:
+        province = provinces[row["province_code"]]
+        ward = existing.get(row["code"])
+        if ward is None:
+            ward = Ward(code=row["code"])
+            created += 1
+        else:
+            updated += 1
+        ward.name, ward.kind, ward.province = row["name"], row["kind"], province
+        ward.save()
+    return WardImportResult(provinces_created, created, updated)

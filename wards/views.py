@@ -1,0 +1,122 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from evidence.models import Assessment
+
+from .models import Enrolment, Membership, Province, Ward
+from .querysets import scope_of
+
+WARDS_PER_PAGE = 50
+
+
+def _selected_year(request: HttpRequest, enrolments) -> int | None:
+    """The year asked for, or the latest year the user can see."""
+    year = request.GET.get("year", "")
+    if year.isdigit():
+        return int(year)
+    return enrolments.aggregate(latest=Max("year"))["latest"]
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """A ward officer lands on their ward; everyone else on the ward list."""
+    scope = scope_of(request.user)
+    if not scope.nationwide and not scope.province_ids and len(scope.ward_ids) == 1:
+        ward = Ward.objects.filter(pk__in=scope.ward_ids).only("code").first()
+        if ward is not None:
+            return redirect("ward_detail", code=ward.code)
+    return ward_list(request)
+
+
+@require_GET
+@login_required
+def ward_list(request: HttpRequest) -> HttpResponse:
+    """Enrolled wards the user can see, with their progress, for one year."""
+    visible = Enrolment.objects.visible_to(request.user)
+    year = _selected_year(request, visible)
+    enrolments = (
+        visible.filter(year=year)
+        .with_progress()
+        .select_related("ward__province")
+        .order_by("ward__province__name", "-approved_count", "ward__name")
+    )
+    provinces = Province.objects.filter(
+        pk__in=visible.filter(year=year).values("ward__province")
+    )
+    province = request.GET.get("province", "")
+    if province:
+        enrolments = enrolments.filter(ward__province__code=province)
+    track = request.GET.get("track", "")
+    if track in Enrolment.Track.values:
+        enrolments = enrolments.filter(track=track)
+    page = Paginator(enrolments, WARDS_PER_PAGE).get_page(request.GET.get("page"))
+    years = visible.order_by("-year").values_list("year", flat=True).distinct()
+    return render(
+        request,
+        "wards/ward_list.html",
+        {
+            "page": page,
+            "year": year,
+            "years": list(years),
+            "provinces": provinces,
+            "province": province,
+            "track": track,
+            "tracks": Enrolment.Track.choices,
+        },
+    )
+
+
+@require_GET
+@login_required
+def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One ward's year: progress and every criterion with its status."""
+    visible = Enrolment.objects.visible_to(request.user).filter(ward__code=code)
+    year = _selected_year(request, visible)
+    enrolment = (
+        visible.filter(year=year)
+        .with_progress()
+        .select_related("ward__province", "criteria_set")
+        .first()
+    )
+    if enrolment is None:
+        raise Http404
+    assessments = (
+        Assessment.objects.filter(enrolment=enrolment)
+        .select_related("criterion__group")
+        .annotate(
+            evidence_count=Count("evidence", filter=Q(evidence__withdrawn_at=None))
+        )
+        .order_by("criterion__group__position", "criterion__number")
+    )
+    counts = {row["status"]: row["n"] for row in _status_counts(enrolment)}
+    return render(
+        request,
+        "wards/ward_detail.html",
+        {
+            "enrolment": enrolment,
+            "ward": enrolment.ward,
+            "assessments": assessments,
+            "status_counts": [
+                (status, label, counts.get(status, 0))
+                for status, label in Assessment.Status.choices
+            ],
+            "years": list(
+                visible.order_by("-year").values_list("year", flat=True).distinct()
+            ),
+            "is_officer": Membership.Role.OFFICER in scope_of(request.user).roles,
+        },
+    )
+
+
+def _status_counts(enrolment: Enrolment):
+    return (
+        Assessment.objects.filter(enrolment=enrolment)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+    )
