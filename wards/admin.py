@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Enrolment, Membership, Province, Ward
 
@@ -36,7 +37,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_progress()
 
-    @admin.display(description="Progress")
+    @admin.display(description=_("progress"))
     def progress(self, enrolment: Enrolment) -> str:
         return enrolment.progress
 

@@ -58,7 +58,7 @@ def create_missing_assessments(
         for criterion_id in criteria_by_set.get(set_id, [])
         if (enrolment_id, criterion_id) not in existing
     ]
-    Assessment.objects.bulk_create(missing, batch_size=2000)
+    Assessment.objects.bulk_create(missing, batch_size=2000, ignore_conflicts=True)
     return len(missing)
 
 

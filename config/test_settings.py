@@ -1,0 +1,23 @@
+"""Settings for the test suite: the app's settings with test-only defaults."""
+
+import atexit
+import os
+import shutil
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
+
+from .settings import *  # noqa: E402, F403
+from .settings import STORAGES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SECURE_COOKIES = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+
+# Evidence written by tests goes to a throwaway folder.
+PRIVATE_MEDIA_ROOT = tempfile.mkdtemp(prefix="kieumau-test-media-")
+atexit.register(shutil.rmtree, PRIVATE_MEDIA_ROOT, ignore_errors=True)
+STORAGES = {
+    **STORAGES,
+    "default": {**STORAGES["default"], "OPTIONS": {"location": PRIVATE_MEDIA_ROOT}},
+}

@@ -1,0 +1,79 @@
+import os
+
+import pytest
+from django.db import connection
+
+from tests.factories import EnrolmentFactory, ProvinceFactory, WardFactory, member
+from wards.models import Membership
+
+Role = Membership.Role
+
+
+def pytest_runtest_setup(item):
+    """Tests marked `postgres` skip elsewhere, unless PostgreSQL is required.
+
+    CI sets KIEUMAU_REQUIRE_POSTGRES=1 for its PostgreSQL run, where such a
+    skip would hide a missing database; it fails there instead.
+    """
+    if "postgres" not in item.keywords or connection.vendor == "postgresql":
+        return
+    if os.environ.get("KIEUMAU_REQUIRE_POSTGRES") == "1":
+        pytest.fail(
+            "KIEUMAU_REQUIRE_POSTGRES=1 but the tests run on "
+            f"{connection.vendor}; set DATABASE_URL to a PostgreSQL server."
+        )
+    pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def province(db):
+    return ProvinceFactory(name="Thanh Hóa", code="38")
+
+
+@pytest.fixture
+def other_province(db):
+    return ProvinceFactory(name="Hà Nội", code="01")
+
+
+@pytest.fixture
+def enrolment(province):
+    return EnrolmentFactory(ward=WardFactory(province=province, name="An Hưng"))
+
+
+@pytest.fixture
+def other_enrolment(other_province, enrolment):
+    return EnrolmentFactory(
+        ward=WardFactory(province=other_province, name="Phú La"),
+        criteria_set=enrolment.criteria_set,
+    )
+
+
+@pytest.fixture
+def officer(enrolment):
+    return member(Role.OFFICER, ward=enrolment.ward)
+
+
+@pytest.fixture
+def reviewer(province):
+    return member(Role.REVIEWER, province=province)
+
+
+@pytest.fixture
+def leader(province):
+    return member(Role.PROVINCIAL_LEADER, province=province)
+
+
+@pytest.fixture
+def national(db):
+    return member(Role.NATIONAL_LEADER)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With KIEUMAU_NO_SKIPS=1 (CI), a skipped test is a failed test."""
+    outcome = yield
+    report = outcome.get_result()
+    no_skips = os.environ.get("KIEUMAU_NO_SKIPS") == "1"
+    if report.skipped and no_skips and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which allows no skip: {report.longrepr}"

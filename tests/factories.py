@@ -1,0 +1,97 @@
+"""Test data builders, in one place."""
+
+import factory
+
+from accounts.models import User
+from criteria.models import CriteriaSet, Criterion, CriterionGroup
+from wards.models import Enrolment, Membership, Province, Ward
+from wards.services import create_missing_assessments
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.invalid")
+    password = factory.PostGenerationMethodCall("set_password", "secret-pass-123")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class ProvinceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Province
+
+    code = factory.Sequence(lambda n: f"P{n:03d}")
+    name = factory.Sequence(lambda n: f"Tỉnh {n}")
+
+
+class WardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ward
+
+    code = factory.Sequence(lambda n: f"W{n:05d}")
+    name = factory.Sequence(lambda n: f"Phường {n}")
+    province = factory.SubFactory(ProvinceFactory)
+
+
+class CriteriaSetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CriteriaSet
+
+    code = factory.Sequence(lambda n: f"set-{n}")
+    name = factory.Sequence(lambda n: f"Bộ tiêu chí {n}")
+    year = 2021
+
+
+def make_criteria_set(size: int = 22, groups: int = 2, year_end=()) -> CriteriaSet:
+    """A criteria set of `size` criteria spread over `groups` groups."""
+    criteria_set = CriteriaSetFactory()
+    group_rows = [
+        CriterionGroup.objects.create(
+            criteria_set=criteria_set, code=chr(65 + i), title=f"Nhóm {i}", position=i
+        )
+        for i in range(groups)
+    ]
+    for number in range(1, size + 1):
+        Criterion.objects.create(
+            criteria_set=criteria_set,
+            group=group_rows[(number - 1) * groups // size],
+            number=number,
+            title=f"Tiêu chí {number}",
+            title_en=f"Criterion {number}",
+            assessed="year_end" if number in year_end else "anytime",
+        )
+    return criteria_set
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+        skip_postgeneration_save = True
+
+    ward = factory.SubFactory(WardFactory)
+    year = 2026
+    criteria_set = factory.LazyFunction(make_criteria_set)
+    track = Enrolment.Track.MINISTRY
+
+    @factory.post_generation
+    def assessments(obj, create, extracted, **kwargs):
+        if create:
+            create_missing_assessments(enrolment=obj)
+
+
+def member(role: str, *, ward=None, province=None, groups=(), **user_fields) -> User:
+    """A user with one membership."""
+    user = UserFactory(**user_fields)
+    membership = Membership.objects.create(
+        user=user, role=role, ward=ward, province=province
+    )
+    if groups:
+        membership.criterion_groups.set(groups)
+    return user

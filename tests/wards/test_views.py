@@ -1,0 +1,79 @@
+import pytest
+
+from tests.factories import UserFactory
+
+
+@pytest.mark.django_db
+def test_anonymous_users_are_sent_to_log_in(client):
+    for url in ["/", "/wards/", "/wards/W00001/"]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_login_page_is_in_vietnamese_by_default(client, db):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert 'lang="vi"' in response.text
+    assert "Đăng nhập" in response.text
+
+
+def test_switching_to_english_and_back(client, db):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    response = client.get("/accounts/login/")
+    assert 'lang="en"' in response.text and "Log in" in response.text
+    client.post("/i18n/setlang/", {"language": "vi", "next": "/accounts/login/"})
+    assert "Đăng nhập" in client.get("/accounts/login/").text
+
+
+def test_an_officer_lands_on_their_ward(client, officer, enrolment, other_enrolment):
+    client.force_login(officer)
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/wards/{enrolment.ward.code}/"
+    assert response.context["enrolment"] == enrolment
+    assert "0/22" in response.text
+    assert len(response.context["assessments"]) == 22
+
+
+def test_an_officer_cannot_open_another_ward(client, officer, other_enrolment):
+    client.force_login(officer)
+    assert client.get(f"/wards/{other_enrolment.ward.code}/").status_code == 404
+
+
+def test_a_provincial_leader_sees_only_their_province(
+    client, leader, enrolment, other_enrolment
+):
+    client.force_login(leader)
+    response = client.get("/")
+    assert [e.pk for e in response.context["page"]] == [enrolment.pk]
+    assert client.get(f"/wards/{enrolment.ward.code}/").status_code == 200
+    assert client.get(f"/wards/{other_enrolment.ward.code}/").status_code == 404
+
+
+def test_a_national_leader_sees_every_ward(
+    client, national, enrolment, other_enrolment
+):
+    client.force_login(national)
+    response = client.get("/wards/")
+    assert {e.pk for e in response.context["page"]} == {
+        enrolment.pk,
+        other_enrolment.pk,
+    }
+    filtered = client.get("/wards/", {"province": other_enrolment.ward.province.code})
+    assert [e.pk for e in filtered.context["page"]] == [other_enrolment.pk]
+
+
+def test_a_user_without_membership_sees_nothing(client, enrolment):
+    client.force_login(UserFactory())
+    response = client.get("/wards/")
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == 0
+    assert client.get(f"/wards/{enrolment.ward.code}/").status_code == 404
+
+
+def test_a_bad_year_or_page_is_not_an_error(client, national, enrolment):
+    client.force_login(national)
+    assert client.get("/wards/", {"year": "abc", "page": "zz"}).status_code == 200
+    assert (
+        client.get(f"/wards/{enrolment.ward.code}/", {"year": "1"}).status_code == 404
+    )
