@@ -24,9 +24,10 @@ class WardKind(models.TextChoices):
     DAC_KHU = "dac_khu", _("special zone (đặc khu)")
 
 
-WARD_ROLES = {Role.OFFICER}
-PROVINCE_ROLES = {Role.REVIEWER, Role.PROVINCIAL_LEADER}
-NATIONAL_ROLES = {Role.NATIONAL_LEADER, Role.ADMINISTRATOR}
+# Tuples, not sets: the constraint below must list them in a stable order.
+WARD_ROLES = (Role.OFFICER,)
+PROVINCE_ROLES = (Role.REVIEWER, Role.PROVINCIAL_LEADER)
+NATIONAL_ROLES = (Role.NATIONAL_LEADER, Role.ADMINISTRATOR)
 
 
 class Province(models.Model):

@@ -47,7 +47,7 @@ def scope_of(user: User | Any) -> Scope:
     rows = list(user.memberships.values_list("role", "ward_id", "province_id"))
     roles = frozenset(role for role, _ward, _province in rows)
     scope = Scope(
-        nationwide=user.is_superuser or bool(roles & Membership.NATIONAL_ROLES),
+        nationwide=user.is_superuser or bool(roles & set(Membership.NATIONAL_ROLES)),
         province_ids=frozenset(p for role, _w, p in rows if p is not None),
         ward_ids=frozenset(w for role, w, _p in rows if w is not None),
         roles=roles,
