@@ -154,3 +154,31 @@ LOGGING = {
 
 # The password of the demo accounts that `manage.py setup_demo` creates.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="kieumau-demo")
+
+# Background work (notification e-mails) goes through Django's tasks framework.
+# The immediate backend runs a task in the process that enqueued it, after the
+# transaction commits; a deployment with a worker names its backend here.
+TASKS = {
+    "default": {
+        "BACKEND": env.str(
+            "TASKS_BACKEND", default="django.tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
+
+# Evidence uploads.
+EVIDENCE_ALLOWED_KINDS = env.list(
+    "EVIDENCE_ALLOWED_KINDS", default=["pdf", "jpeg", "png", "docx", "xlsx"]
+)
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=25 * 1024 * 1024)
+# DOCX and XLSX are ZIP archives: refuse those that unpack to more than this.
+EVIDENCE_MAX_UNPACKED_BYTES = env.int(
+    "EVIDENCE_MAX_UNPACKED_BYTES", default=200 * 1024 * 1024
+)
+EVIDENCE_MAX_FILES_PER_UPLOAD = env.int("EVIDENCE_MAX_FILES_PER_UPLOAD", default=10)
+# Year-end criteria may be submitted from this day of their year ("MM-DD"),
+# or from the date given for that year in YEAR_END_WINDOW_DATES.
+YEAR_END_WINDOW_OPENS = env.str("YEAR_END_WINDOW_OPENS", default="11-15")
+YEAR_END_WINDOW_DATES = env.list("YEAR_END_WINDOW_DATES", default=[])
+# Review items pending longer than this stand out in the queue.
+REVIEW_OVERDUE_DAYS = env.int("REVIEW_OVERDUE_DAYS", default=7)

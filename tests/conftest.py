@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import EnrolmentFactory, ProvinceFactory, WardFactory, member
 from wards.models import Membership
@@ -77,3 +78,10 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and no_skips and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, which allows no skip: {report.longrepr}"
+
+
+@pytest.fixture
+def english():
+    """Messages in English, for tests that match their wording."""
+    with translation.override("en"):
+        yield

@@ -21,10 +21,42 @@ class Scope:
     province_ids: frozenset[int] = field(default_factory=frozenset)
     ward_ids: frozenset[int] = field(default_factory=frozenset)
     roles: frozenset[str] = field(default_factory=frozenset)
+    # Wards whose officer this user is.
+    officer_ward_ids: frozenset[int] = field(default_factory=frozenset)
+    # Provinces this user reviews: the groups covered, or None for every group.
+    reviews: dict[int, frozenset[int] | None] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
         return not (self.nationwide or self.province_ids or self.ward_ids)
+
+    def covers_ward(self, ward) -> bool:
+        return (
+            self.nationwide
+            or ward.pk in self.ward_ids
+            or ward.province_id in self.province_ids
+        )
+
+    def is_officer_of(self, ward_id: int) -> bool:
+        return ward_id in self.officer_ward_ids
+
+    def reviews_group(self, province_id: int, group_id: int) -> bool:
+        if province_id not in self.reviews:
+            return False
+        groups = self.reviews[province_id]
+        return groups is None or group_id in groups
+
+    def review_filter(self, prefix: str = "") -> Q:
+        """A filter on assessments (through `prefix`) this user may decide."""
+        if not self.reviews:
+            return Q(pk__in=[])
+        condition = Q(pk__in=[])
+        for province_id, groups in self.reviews.items():
+            term = Q(**{f"{prefix}enrolment__ward__province_id": province_id})
+            if groups is not None:
+                term &= Q(**{f"{prefix}criterion__group_id__in": groups})
+            condition |= term
+        return condition
 
     def ward_filter(self, prefix: str = "") -> Q:
         """A filter on wards (through `prefix`) that this scope covers."""
@@ -44,13 +76,32 @@ def scope_of(user: User | Any) -> Scope:
         return cached
     from .models import Membership
 
-    rows = list(user.memberships.values_list("role", "ward_id", "province_id"))
-    roles = frozenset(role for role, _ward, _province in rows)
+    rows = list(user.memberships.values_list("pk", "role", "ward_id", "province_id"))
+    roles = frozenset(role for _pk, role, _ward, _province in rows)
+    reviewer_rows = [r for r in rows if r[1] == Membership.Role.REVIEWER]
+    group_rows = Membership.criterion_groups.through.objects.filter(
+        membership_id__in=[r[0] for r in reviewer_rows]
+    ).values_list("membership_id", "criteriongroup_id")
+    groups_of: dict[int, set[int]] = {}
+    for membership_id, group_id in group_rows if reviewer_rows else ():
+        groups_of.setdefault(membership_id, set()).add(group_id)
+    reviews: dict[int, frozenset[int] | None] = {}
+    for pk, _role, _ward, province_id in reviewer_rows:
+        mine = groups_of.get(pk)
+        known = reviews.get(province_id, frozenset())
+        if mine is None or known is None:
+            reviews[province_id] = None  # one unrestricted membership covers all
+        else:
+            reviews[province_id] = known | mine
     scope = Scope(
         nationwide=user.is_superuser or bool(roles & set(Membership.NATIONAL_ROLES)),
-        province_ids=frozenset(p for role, _w, p in rows if p is not None),
-        ward_ids=frozenset(w for role, w, _p in rows if w is not None),
+        province_ids=frozenset(p for _pk, _r, _w, p in rows if p is not None),
+        ward_ids=frozenset(w for _pk, _r, w, _p in rows if w is not None),
         roles=roles,
+        officer_ward_ids=frozenset(
+            w for _pk, r, w, _p in rows if r == Membership.Role.OFFICER
+        ),
+        reviews=reviews,
     )
     user._kieumau_scope = scope
     return scope

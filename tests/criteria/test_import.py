@@ -24,6 +24,8 @@ number,group,title,title_en,description,evidence_guidance,responsible_body,asses
 3,B,Tiêu chí ba,Three,,,peoples_committee,anytime
 """
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def write(tmp_path, text: str, encoding="utf-8") -> Path:
     path = tmp_path / "criteria.csv"

@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from wards.models import Province, Ward
 
@@ -10,6 +11,8 @@ GOOD = """province_code,province,code,name,kind
 01,Hà Nội,09552,Phú La,phuong
 01,Hà Nội,00229,Ô Chợ Dừa,phuong
 """
+
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def write(tmp_path, text: str, encoding="utf-8"):
@@ -61,3 +64,10 @@ def test_a_file_in_the_wrong_encoding_is_refused(tmp_path):
     with pytest.raises(CommandError, match="UTF-8"):
         call_command("import_wards", write(tmp_path, GOOD, encoding="utf-16"))
     assert Ward.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_errors_are_in_vietnamese_by_default(tmp_path):
+    with translation.override("vi"), pytest.raises(CommandError) as caught:
+        call_command("import_wards", write(tmp_path, GOOD.replace("Phú La", "")))
+    assert "dòng 4, trường “name”" in str(caught.value)
