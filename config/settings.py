@@ -63,6 +63,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "wards.context_processors.scope",
             ],
         },
     },
@@ -182,3 +183,5 @@ YEAR_END_WINDOW_OPENS = env.str("YEAR_END_WINDOW_OPENS", default="11-15")
 YEAR_END_WINDOW_DATES = env.list("YEAR_END_WINDOW_DATES", default=[])
 # Review items pending longer than this stand out in the queue.
 REVIEW_OVERDUE_DAYS = env.int("REVIEW_OVERDUE_DAYS", default=7)
+# The address people use to reach the app, for links in e-mails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

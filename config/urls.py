@@ -9,6 +9,7 @@ admin.site.site_title = "Kiểu Mẫu"
 
 urlpatterns = [
     path("", include("wards.urls")),
+    path("", include("evidence.urls")),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",

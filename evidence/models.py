@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .querysets import AssessmentQuerySet, EvidenceQuerySet, ReviewEventQuerySet
+
 
 class Status(models.TextChoices):
     NOT_STARTED = "not_started", _("Not started")
@@ -62,6 +64,8 @@ class Assessment(models.Model):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("assessment")
@@ -135,6 +139,8 @@ class Evidence(models.Model):
         verbose_name=_("withdrawn by"),
     )
 
+    objects = EvidenceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
@@ -184,6 +190,8 @@ class ReviewEvent(models.Model):
     )
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    objects = ReviewEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("review event")

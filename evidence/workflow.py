@@ -288,10 +288,9 @@ def _refusal(action: str, locked: Assessment) -> str:
         .order_by("-created_at", "-pk")
         .first()
     )
-    message = _("This criterion is now “%(status)s”, so it cannot be %(action)s.") % {
-        "status": locked.get_status_display(),
-        "action": ReviewEvent.Action(action).label,
-    }
+    message = _(
+        "This criterion is now “%(status)s”, so this can no longer be done."
+    ) % {"status": locked.get_status_display()}
     if last is not None:
         message += " " + _("Last change: %(action)s by %(name)s at %(time)s.") % {
             "action": last.get_action_display(),

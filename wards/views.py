@@ -1,11 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from evidence.models import Assessment
+from evidence.models import Assessment, ReviewEvent
 
 from .models import Enrolment, Membership, Province, Ward
 from .querysets import scope_of
@@ -24,12 +24,14 @@ def _selected_year(request: HttpRequest, enrolments) -> int | None:
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """A ward officer lands on their ward; everyone else on the ward list."""
+    """Officers land on their ward, reviewers on their queue, others on wards."""
     scope = scope_of(request.user)
     if not scope.nationwide and not scope.province_ids and len(scope.ward_ids) == 1:
         ward = Ward.objects.filter(pk__in=scope.ward_ids).only("code").first()
         if ward is not None:
             return redirect("ward_detail", code=ward.code)
+    if scope.reviews and scope.roles == {Membership.Role.REVIEWER}:
+        return redirect("review_queue")
     return ward_list(request)
 
 
@@ -67,6 +69,7 @@ def ward_list(request: HttpRequest) -> HttpResponse:
             "province": province,
             "track": track,
             "tracks": Enrolment.Track.choices,
+            "recent_events": recent_events_for(request.user),
         },
     )
 
@@ -85,11 +88,16 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
     if enrolment is None:
         raise Http404
+    last_event = ReviewEvent.objects.filter(assessment=OuterRef("pk")).order_by(
+        "-created_at", "-pk"
+    )
     assessments = (
         Assessment.objects.filter(enrolment=enrolment)
         .select_related("criterion__group")
         .annotate(
-            evidence_count=Count("evidence", filter=Q(evidence__withdrawn_at=None))
+            evidence_count=Count("evidence", filter=Q(evidence__withdrawn_at=None)),
+            last_event_action=Subquery(last_event.values("action")[:1]),
+            last_event_at=Subquery(last_event.values("created_at")[:1]),
         )
         .order_by("criterion__group__position", "criterion__number")
     )
@@ -109,8 +117,19 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
                 visible.order_by("-year").values_list("year", flat=True).distinct()
             ),
             "is_officer": Membership.Role.OFFICER in scope_of(request.user).roles,
+            "recent_events": recent_events_for(request.user, ward=enrolment.ward),
         },
     )
+
+
+def recent_events_for(user, *, ward: Ward | None = None, limit: int = 8):
+    """The latest events that others did in the user's scope (or one ward)."""
+    events = ReviewEvent.objects.concerning(user)
+    if ward is not None:
+        events = events.filter(assessment__enrolment__ward=ward)
+    return events.select_related(
+        "actor", "assessment__enrolment__ward", "assessment__criterion"
+    )[:limit]
 
 
 def _status_counts(enrolment: Enrolment):

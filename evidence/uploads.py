@@ -1,0 +1,184 @@
+"""Checking an uploaded file before it joins a dossier.
+
+The kind of a file is read from its first bytes, never trusted from the
+browser; it must be on the allow-list and agree with the file's extension.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import IO
+
+from django.conf import settings
+from django.core.files import File
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    content_type: str
+    extensions: tuple[str, ...]
+    inline: bool  # safe to show in the browser
+
+
+KINDS = {
+    kind.name: kind
+    for kind in [
+        Kind("pdf", "application/pdf", (".pdf",), True),
+        Kind("jpeg", "image/jpeg", (".jpg", ".jpeg"), True),
+        Kind("png", "image/png", (".png",), True),
+        Kind(
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            (".docx",),
+            False,
+        ),
+        Kind(
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            (".xlsx",),
+            False,
+        ),
+    ]
+}
+INLINE_CONTENT_TYPES = {k.content_type for k in KINDS.values() if k.inline}
+MAX_NAME_LENGTH = 200
+OFFICE_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+
+
+class UploadRefused(ValueError):
+    """A file that cannot be attached; the message says why."""
+
+
+def allowed_kinds() -> list[Kind]:
+    return [KINDS[name] for name in settings.EVIDENCE_ALLOWED_KINDS if name in KINDS]
+
+
+def accept_attribute() -> str:
+    """The `accept` attribute of the file input: the allowed extensions."""
+    return ",".join(ext for kind in allowed_kinds() for ext in kind.extensions)
+
+
+def clean_name(name: str) -> str:
+    """The user's file name, made safe to keep and show; diacritics stay."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").split("/")[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
+    name = name.strip(". ")
+    if len(name) > MAX_NAME_LENGTH:
+        path = PurePosixPath(name)
+        suffix = path.suffix[:16]
+        name = path.stem[: MAX_NAME_LENGTH - len(suffix)] + suffix
+    return name
+
+
+def check_upload(upload: File) -> Kind:
+    """The kind of an uploaded file, or UploadRefused saying what is wrong."""
+    name = clean_name(upload.name or "")
+    label = name or _("(no name)")
+    size = upload.size or 0
+    if size == 0:
+        raise UploadRefused(_("“%(name)s” is empty.") % {"name": label})
+    if size > settings.EVIDENCE_MAX_BYTES:
+        raise UploadRefused(
+            _("“%(name)s” is larger than the limit of %(limit)s MB.")
+            % {"name": label, "limit": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}
+        )
+    extension = PurePosixPath(name).suffix.lower()
+    allowed = allowed_kinds()
+    by_extension = next((k for k in allowed if extension in k.extensions), None)
+    if by_extension is None:
+        raise UploadRefused(
+            _("“%(name)s” is not an accepted kind of file. Accepted: %(kinds)s.")
+            % {"name": label, "kinds": ", ".join(k.name.upper() for k in allowed)}
+        )
+    sniffed = sniff(upload)
+    if sniffed != by_extension.name:
+        raise UploadRefused(
+            _(
+                "The content of “%(name)s” is not a %(kind)s file, whatever its "
+                "name says."
+            )
+            % {"name": label, "kind": by_extension.name.upper()}
+        )
+    return by_extension
+
+
+def sniff(upload: File) -> str | None:
+    """The kind that the file's content shows, or None."""
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"PK\x03\x04"):
+        return _sniff_office(upload)
+    return None
+
+
+def _sniff_office(upload: File) -> str | None:
+    """DOCX or XLSX, judged from the archive's directory without unpacking it."""
+    try:
+        archive = zipfile.ZipFile(upload.file if hasattr(upload, "file") else upload)
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    finally:
+        upload.seek(0)
+    names = {entry.filename for entry in entries}
+    if "[Content_Types].xml" not in names:
+        return None
+    unpacked = sum(entry.file_size for entry in entries)
+    if unpacked > settings.EVIDENCE_MAX_UNPACKED_BYTES or len(entries) > 10_000:
+        raise UploadRefused(
+            _("“%(name)s” unpacks to more than the allowed size.")
+            % {"name": clean_name(upload.name or "")}
+        )
+    for kind, part in OFFICE_PARTS.items():
+        if part in names:
+            return kind
+    return None
+
+
+class HashingFile(File):
+    """A file whose SHA-256 and size are computed as storage reads it."""
+
+    def __init__(self, file: IO[bytes], name: str):
+        super().__init__(file, name)
+        self._restart()
+
+    def _restart(self) -> None:
+        self.digest = hashlib.sha256()
+        self.bytes_read = 0
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if offset == 0 and whence == 0:
+            self._restart()
+        return self.file.seek(offset, whence)
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.file.read(size)
+        self.digest.update(data)
+        self.bytes_read += len(data)
+        return data
+
+    def chunks(self, chunk_size: int | None = None):
+        self.seek(0)
+        while True:
+            data = self.read(chunk_size or self.DEFAULT_CHUNK_SIZE)
+            if not data:
+                break
+            yield data
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.hexdigest()
