@@ -261,6 +261,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "older_than": min_days,
             "claimed": claimed,
             "overdue_days": settings.REVIEW_OVERDUE_DAYS,
-            "query": request.GET.copy(),
+            "recent_events": ReviewEvent.objects.recent_for(request.user),
         },
     )

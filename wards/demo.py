@@ -268,7 +268,7 @@ class _DemoWriter:
     def _evidence(self, enrolment, criterion, officer, when) -> Evidence:
         ward = enrolment.ward
         name = f"Báo cáo tiêu chí {criterion.number} – {ward.name}.pdf"
-        content = _demo_pdf(f"Kieu Mau demo: {ward.code} criterion {criterion.number}")
+        content = demo_pdf(f"Kieu Mau demo: {ward.code} criterion {criterion.number}")
         stored = default_storage.save(evidence_path(None, name), ContentFile(content))
         return Evidence(
             file=stored,
@@ -292,9 +292,10 @@ class _DemoWriter:
         ReviewEvent.objects.bulk_create([e for _i, e in self.events], batch_size=1000)
 
 
-def _demo_pdf(text: str) -> bytes:
-    """A small, valid one-page PDF showing `text` (ASCII)."""
-    stream = f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode("ascii")
+def demo_pdf(text: str) -> bytes:
+    """A small, valid one-page PDF showing `text` (non-ASCII shows as "?")."""
+    safe = text.encode("ascii", "replace").translate(None, b"()\\")
+    stream = b"BT /F1 14 Tf 72 760 Td (" + safe + b") Tj ET"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

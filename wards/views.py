@@ -69,7 +69,7 @@ def ward_list(request: HttpRequest) -> HttpResponse:
             "province": province,
             "track": track,
             "tracks": Enrolment.Track.choices,
-            "recent_events": recent_events_for(request.user),
+            "recent_events": ReviewEvent.objects.recent_for(request.user),
         },
     )
 
@@ -117,19 +117,11 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
                 visible.order_by("-year").values_list("year", flat=True).distinct()
             ),
             "is_officer": Membership.Role.OFFICER in scope_of(request.user).roles,
-            "recent_events": recent_events_for(request.user, ward=enrolment.ward),
+            "recent_events": ReviewEvent.objects.recent_for(
+                request.user, ward=enrolment.ward
+            ),
         },
     )
-
-
-def recent_events_for(user, *, ward: Ward | None = None, limit: int = 8):
-    """The latest events that others did in the user's scope (or one ward)."""
-    events = ReviewEvent.objects.concerning(user)
-    if ward is not None:
-        events = events.filter(assessment__enrolment__ward=ward)
-    return events.select_related(
-        "actor", "assessment__enrolment__ward", "assessment__criterion"
-    )[:limit]
 
 
 def _status_counts(enrolment: Enrolment):
