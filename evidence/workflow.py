@@ -219,9 +219,11 @@ def _transition(
 ) -> Outcome:
     sources, target = TRANSITIONS[action]
     with transaction.atomic():
+        # Only inner joins here: PostgreSQL re-reads a row that was locked by
+        # another transaction, but not the outer-joined rows (the reviewer).
         locked = (
             Assessment.objects.select_for_update(of=("self",))
-            .select_related("enrolment__ward", "criterion", "reviewer")
+            .select_related("enrolment__ward", "criterion")
             .get(pk=assessment.pk)
         )
         if not may(actor, action, locked):
