@@ -77,3 +77,8 @@ def test_a_bad_year_or_page_is_not_an_error(client, national, enrolment):
     assert (
         client.get(f"/wards/{enrolment.ward.code}/", {"year": "1"}).status_code == 404
     )
+
+
+def test_an_english_browser_still_gets_vietnamese(client, db):
+    response = client.get("/accounts/login/", headers={"accept-language": "en-US,en"})
+    assert 'lang="vi"' in response.text
