@@ -149,11 +149,17 @@ def act(request: HttpRequest, code: str, year: int, number: int, action: str):
                 if not workflow.may(request.user, action, assessment):
                     raise Http404
                 return _render_criterion(request, assessment, reason_form=form)
-            decide = (
-                workflow.return_for_rework if action == "return" else workflow.revoke
-            )
-            decide(assessment, actor=request.user, reason=form.cleaned_data["reason"])
-            done = _("Returned to the ward with your reason.")
+            reason = form.cleaned_data["reason"]
+            if action == "return":
+                workflow.return_for_rework(
+                    assessment, actor=request.user, reason=reason
+                )
+                done = _("Returned to the ward with your reason.")
+            else:
+                workflow.revoke(assessment, actor=request.user, reason=reason)
+                done = _(
+                    "The approval is revoked; the criterion is back with the ward."
+                )
         else:
             raise Http404
     except workflow.NotAllowed:

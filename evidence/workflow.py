@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from wards.querysets import scope_of
@@ -109,7 +110,7 @@ def submit(assessment: Assessment, *, actor: Any) -> Outcome:
                         "This criterion is assessed at year end; it can be "
                         "submitted from %(date)s."
                     )
-                    % {"date": opens.strftime("%d/%m/%Y")}
+                    % {"date": date_format(opens, "SHORT_DATE_FORMAT")}
                 )
 
     def change(locked: Assessment, now: dt.datetime) -> None:
@@ -297,6 +298,8 @@ def _refusal(action: str, locked: Assessment) -> str:
         message += " " + _("Last change: %(action)s by %(name)s at %(time)s.") % {
             "action": last.get_action_display(),
             "name": _display_name(last.actor),
-            "time": timezone.localtime(last.created_at).strftime("%H:%M %d/%m/%Y"),
+            "time": date_format(
+                timezone.localtime(last.created_at), "SHORT_DATETIME_FORMAT"
+            ),
         }
     return message

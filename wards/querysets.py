@@ -122,29 +122,52 @@ class EnrolmentQuerySet(models.QuerySet):
             return self.none()
         return self.filter(scope.ward_filter("ward__"))
 
-    def with_progress(self) -> EnrolmentQuerySet:
+    def with_progress(self, *, group: str = "") -> EnrolmentQuerySet:
         """Annotate `approved_count` and `criteria_count` in the same query.
 
         The size comes from the enrolment's criteria set, so a 20-criterion
-        set reads "n/20" and the 22-criterion set "n/22".
+        set reads "n/20" and the 22-criterion set "n/22". With `group` (a
+        group code such as "C"), both count only that group's criteria. The
+        counts are subqueries, so they can be grouped and averaged further.
         """
         from criteria.models import Criterion
         from evidence.models import Assessment
 
-        set_size = (
-            Criterion.objects.filter(criteria_set=OuterRef("criteria_set"))
-            .order_by()
-            .values("criteria_set")
-            .annotate(n=Count("pk"))
-            .values("n")
+        criteria = Criterion.objects.filter(criteria_set=OuterRef("criteria_set"))
+        approved = Assessment.objects.filter(
+            enrolment=OuterRef("pk"), status=Assessment.Status.APPROVED
         )
+        if group:
+            criteria = criteria.filter(group__code=group)
+            approved = approved.filter(criterion__group__code=group)
         return self.annotate(
-            approved_count=Count(
-                "assessments",
-                filter=Q(assessments__status=Assessment.Status.APPROVED),
-            ),
-            criteria_count=Coalesce(Subquery(set_size), 0),
+            approved_count=_count(approved, "enrolment"),
+            criteria_count=_count(criteria, "criteria_set"),
         )
+
+    def with_activity(self) -> EnrolmentQuerySet:
+        """Annotate pending and returned counts and the time of the last event."""
+        from evidence.models import Assessment, ReviewEvent
+
+        mine = Assessment.objects.filter(enrolment=OuterRef("pk"))
+        last = ReviewEvent.objects.filter(
+            assessment__enrolment=OuterRef("pk")
+        ).order_by("-created_at")
+        return self.annotate(
+            pending_count=_count(
+                mine.filter(status=Assessment.Status.SUBMITTED), "enrolment"
+            ),
+            returned_count=_count(
+                mine.filter(status=Assessment.Status.RETURNED), "enrolment"
+            ),
+            last_activity=Subquery(last.values("created_at")[:1]),
+        )
+
+
+def _count(queryset: models.QuerySet, by: str) -> Coalesce:
+    """A correlated COUNT(*) subquery, 0 when nothing matches."""
+    counted = queryset.order_by().values(by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
 
 
 class MembershipQuerySet(models.QuerySet):
