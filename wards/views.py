@@ -3,9 +3,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from evidence.models import Assessment, ReviewEvent
+from evidence.models import Assessment, Evidence, ReviewEvent
 
 from .models import Enrolment, Membership, Province, Ward
 from .querysets import scope_of
@@ -120,6 +121,58 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
             "recent_events": ReviewEvent.objects.recent_for(
                 request.user, ward=enrolment.ward
             ),
+            "timeline": ReviewEvent.objects.filter(assessment__enrolment=enrolment)
+            .exclude(action=ReviewEvent.Action.CLAIM)
+            .select_related("actor", "assessment__criterion")
+            .order_by("-created_at", "-pk"),
+        },
+    )
+
+
+@require_GET
+@login_required
+def ward_dossier(request: HttpRequest, code: str) -> HttpResponse:
+    """A printable dossier: criteria, status, evidence with SHA-256, history."""
+    visible = Enrolment.objects.visible_to(request.user).filter(ward__code=code)
+    year = _selected_year(request, visible)
+    enrolment = (
+        visible.filter(year=year)
+        .with_progress()
+        .select_related("ward__province", "criteria_set")
+        .first()
+    )
+    if enrolment is None:
+        raise Http404
+    assessments = list(
+        Assessment.objects.filter(enrolment=enrolment)
+        .select_related("criterion__group")
+        .order_by("criterion__group__position", "criterion__number")
+    )
+    evidence: dict[int, list] = {}
+    for item in (
+        Evidence.objects.filter(assessment__enrolment=enrolment)
+        .select_related("uploaded_by")
+        .order_by("uploaded_at", "pk")
+    ):
+        evidence.setdefault(item.assessment_id, []).append(item)
+    events: dict[int, list] = {}
+    for event in (
+        ReviewEvent.objects.filter(assessment__enrolment=enrolment)
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    ):
+        events.setdefault(event.assessment_id, []).append(event)
+    for assessment in assessments:
+        assessment.evidence_items = evidence.get(assessment.pk, [])
+        assessment.event_items = events.get(assessment.pk, [])
+    return render(
+        request,
+        "wards/ward_dossier.html",
+        {
+            "enrolment": enrolment,
+            "ward": enrolment.ward,
+            "assessments": assessments,
+            "printed_at": timezone.now(),
         },
     )
 

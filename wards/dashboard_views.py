@@ -1,0 +1,173 @@
+"""Leadership dashboards: the nation, a province, the trend, and their exports."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from criteria.models import CriterionGroup
+from evidence.models import Assessment
+
+from . import charts, dashboards, exports
+from .models import Enrolment, Province
+from .querysets import scope_of
+
+
+def _groups(filters: dashboards.Filters):
+    """Group codes and titles of the sets in use that year, for the filter."""
+    seen: dict[str, CriterionGroup] = {}
+    groups = CriterionGroup.objects.filter(
+        criteria_set__enrolments__year=filters.year
+    ).order_by("position", "code")
+    for group in groups.distinct():
+        seen.setdefault(group.code, group)
+    return list(seen.values())
+
+
+def _common(filters: dashboards.Filters) -> dict:
+    return {
+        "filters": filters,
+        "tracks": Enrolment.Track.choices,
+        "groups": _groups(filters),
+        "band_labels": dashboards.band_labels(),
+    }
+
+
+@require_GET
+@login_required
+def national(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    if not scope.nationwide:
+        if len(scope.province_ids) == 1:
+            province = Province.objects.get(pk=next(iter(scope.province_ids)))
+            return redirect("province_dashboard", code=province.code)
+        raise Http404
+    filters = dashboards.read_filters(request)
+    filters.province = None
+    enrolments = dashboards.enrolments_for(request.user, filters)
+    rows = dashboards.province_rows(enrolments, group=filters.group)
+    levels = dashboards.distribution(enrolments, group=filters.group)
+    holding = dashboards.criteria_holding_back(enrolments, group=filters.group)
+    totals = {
+        "enrolled": sum(r["enrolled"] for r in rows),
+        "complete": sum(r["complete"] for r in rows),
+        "pending": sum(r["pending"] for r in rows),
+    }
+    return render(
+        request,
+        "wards/dashboard_national.html",
+        {
+            **_common(filters),
+            "rows": rows,
+            "totals": totals,
+            "levels": levels,
+            "sentence": dashboards.distribution_sentence(levels),
+            "chart": charts.column_chart([(lv["label"], lv["wards"]) for lv in levels]),
+            "holding": holding[:10],
+        },
+    )
+
+
+@require_GET
+@login_required
+def province(request: HttpRequest, code: str) -> HttpResponse:
+    province = get_object_or_404(Province, code=code)
+    if not dashboards.can_see_province_dashboard(request.user, province):
+        raise Http404
+    filters = dashboards.read_filters(request, province=province)
+    enrolments = dashboards.enrolments_for(request.user, filters)
+    wards = dashboards.ward_rows(enrolments, group=filters.group)
+    levels = dashboards.distribution(enrolments, group=filters.group)
+    grid = dashboards.heatmap(enrolments, group=filters.group)
+    labels = dict(Assessment.Status.choices)
+    for enrolment in wards:
+        cells = grid["cells"].get(enrolment.pk, {})
+        enrolment.cells = [
+            (n, cells.get(n), labels.get(cells.get(n), "")) for n in grid["numbers"]
+        ]
+    return render(
+        request,
+        "wards/dashboard_province.html",
+        {
+            **_common(filters),
+            "province": province,
+            "wards": wards,
+            "levels": levels,
+            "sentence": dashboards.distribution_sentence(levels),
+            "chart": charts.column_chart([(lv["label"], lv["wards"]) for lv in levels]),
+            "numbers": grid["numbers"],
+            "pending_total": sum(e.pending_count for e in wards),
+        },
+    )
+
+
+@require_GET
+@login_required
+def trend(request: HttpRequest) -> HttpResponse:
+    filters = dashboards.read_filters(request)
+    scope = scope_of(request.user)
+    if filters.province is not None and not dashboards.can_see_province_dashboard(
+        request.user, filters.province
+    ):
+        raise Http404
+    if filters.province is None and not scope.nationwide:
+        if not scope.province_ids:
+            raise Http404
+        filters.province = Province.objects.get(pk=min(scope.province_ids))
+    points = dashboards.trend(request.user, filters)
+    chart = charts.line_chart(
+        [(date_format(p["month"], "YEAR_MONTH_FORMAT"), p["total"]) for p in points]
+    )
+    return render(
+        request,
+        "wards/dashboard_trend.html",
+        {**_common(filters), "points": points, "chart": chart},
+    )
+
+
+TABLES = {"provinces", "wards", "heatmap", "pipeline"}
+
+
+@require_GET
+@login_required
+def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+    """Every dashboard table as CSV or XLSX, with the filters of the page."""
+    if table not in TABLES or fmt not in ("csv", "xlsx"):
+        raise Http404
+    filters = dashboards.read_filters(request)
+    scope = scope_of(request.user)
+    if table == "provinces":
+        if not scope.nationwide:
+            raise Http404
+        filters.province = None
+    elif filters.province is None or not dashboards.can_see_province_dashboard(
+        request.user, filters.province
+    ):
+        raise Http404
+    enrolments = dashboards.enrolments_for(request.user, filters)
+    if table == "provinces":
+        rows = dashboards.province_rows(enrolments, group=filters.group)
+        headers, data = exports.province_table(rows)
+        title = _("Provinces")
+    elif table == "wards":
+        headers, data = exports.ward_table(
+            dashboards.ward_rows(enrolments, group=filters.group)
+        )
+        title = _("Wards")
+    elif table == "heatmap":
+        wards = dashboards.ward_rows(enrolments, group=filters.group)
+        grid = dashboards.heatmap(enrolments, group=filters.group)
+        headers, data = exports.heatmap_table(wards, grid)
+        title = _("Criteria by ward")
+    else:
+        headers, data = exports.pipeline_table(dashboards.pending_pipeline(enrolments))
+        title = _("Review pipeline")
+    where = filters.province.code if filters.province else "national"
+    filename = f"kieumau-{table}-{where}-{filters.year}"
+    if fmt == "csv":
+        return exports.csv_response(filename, headers, data)
+    return exports.xlsx_response(filename, title, headers, data)

@@ -1,0 +1,321 @@
+"""The figures of the leadership dashboards, each panel one grouped query.
+
+Every function takes an already scoped and filtered enrolment queryset, so
+the views, the exports and the tests count the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Avg, Count, F, FloatField, Max, Min, Q
+from django.db.models.functions import Cast, NullIf, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from evidence.models import Assessment, ReviewEvent
+
+from .models import Enrolment, Province
+from .querysets import scope_of
+
+Status = Assessment.Status
+
+
+@dataclass
+class Filters:
+    year: int | None
+    province: Province | None = None
+    track: str = ""
+    group: str = ""
+    years: list[int] = field(default_factory=list)
+
+    def as_query(self, **extra: Any) -> dict[str, Any]:
+        query = {
+            "year": self.year or "",
+            "province": self.province.code if self.province else "",
+            "track": self.track,
+            "group": self.group,
+        }
+        query.update(extra)
+        return {key: value for key, value in query.items() if value not in ("", None)}
+
+    @property
+    def query_string(self) -> str:
+        return urlencode(self.as_query())
+
+
+def read_filters(request, *, province: Province | None = None) -> Filters:
+    """Filters from the query string, limited to what the user may see."""
+    visible = Enrolment.objects.visible_to(request.user)
+    years = list(visible.order_by("-year").values_list("year", flat=True).distinct())
+    text = request.GET.get("year", "")
+    year = int(text) if text.isdigit() else (years[0] if years else None)
+    if province is None:
+        code = request.GET.get("province", "")
+        if code:
+            province = Province.objects.filter(code=code).first()
+    track = request.GET.get("track", "")
+    if track not in Enrolment.Track.values:
+        track = ""
+    group = request.GET.get("group", "")[:16]
+    return Filters(year=year, province=province, track=track, group=group, years=years)
+
+
+def enrolments_for(user, filters: Filters):
+    """The enrolments a dashboard counts: scoped, then filtered."""
+    enrolments = Enrolment.objects.visible_to(user).filter(year=filters.year)
+    if filters.province is not None:
+        enrolments = enrolments.filter(ward__province=filters.province)
+    if filters.track:
+        enrolments = enrolments.filter(track=filters.track)
+    return enrolments
+
+
+def _ratio():
+    return Cast("approved_count", FloatField()) / NullIf(
+        Cast("criteria_count", FloatField()), 0.0
+    )
+
+
+def province_rows(enrolments, *, group: str = "") -> list[dict]:
+    """One row per province: enrolled, complete, mean progress, bands, pending."""
+    rows = list(
+        enrolments.with_progress(group=group)
+        .annotate(ratio=_ratio())
+        .values("ward__province_id", "ward__province__name", "ward__province__code")
+        .annotate(
+            enrolled=Count("pk"),
+            complete=Count("pk", filter=Q(ratio__gte=1.0)),
+            band_high=Count("pk", filter=Q(ratio__gte=0.75, ratio__lt=1.0)),
+            band_mid=Count("pk", filter=Q(ratio__gte=0.5, ratio__lt=0.75)),
+            band_low=Count("pk", filter=Q(ratio__lt=0.5) | Q(ratio__isnull=True)),
+            mean=Avg("ratio"),
+        )
+        .order_by("ward__province__name")
+    )
+    pending = {
+        row["enrolment__ward__province_id"]: row
+        for row in Assessment.objects.filter(
+            enrolment__in=enrolments.values("pk"), status=Status.SUBMITTED
+        )
+        .values("enrolment__ward__province_id")
+        .annotate(pending=Count("pk"), oldest=Min("submitted_at"))
+        .order_by()
+    }
+    now = timezone.now()
+    for row in rows:
+        waiting = pending.get(row["ward__province_id"], {})
+        row["pending"] = waiting.get("pending", 0)
+        oldest = waiting.get("oldest")
+        row["oldest_days"] = (now - oldest).days if oldest else None
+        row["mean_percent"] = round(100 * (row["mean"] or 0))
+        row["bands"] = _bands(row)
+    return rows
+
+
+def _bands(row: dict) -> list[dict]:
+    """The stacked bar of one province: where each band starts and how wide."""
+    total = row["enrolled"] or 1
+    labels = band_labels()
+    bands, x = [], 0.0
+    for key in ("complete", "band_high", "band_mid", "band_low"):
+        width = 100 * row[key] / total
+        bands.append(
+            {
+                "key": key,
+                "label": labels[key],
+                "count": row[key],
+                "x": f"{x:.2f}",
+                "width": f"{width:.2f}",
+            }
+        )
+        x += width
+    return bands
+
+
+def distribution(enrolments, *, group: str = "") -> list[dict]:
+    """How many wards stand at each level ("22/22", "21/22", ...), best first."""
+    rows = (
+        enrolments.with_progress(group=group)
+        .values("approved_count", "criteria_count")
+        .annotate(wards=Count("pk"))
+        .order_by("-criteria_count", "-approved_count")
+    )
+    return [
+        {
+            "approved": row["approved_count"],
+            "size": row["criteria_count"],
+            "label": f"{row['approved_count']}/{row['criteria_count']}",
+            "wards": row["wards"],
+        }
+        for row in rows
+    ]
+
+
+def distribution_sentence(levels: list[dict]) -> str:
+    """The distribution as people say it.
+
+    "3 phường đạt 19/22, 11 phường đạt 18/22, 12 phường đạt 15–16/22": the
+    levels down to the one that passes half of the wards are named one by
+    one; below that, runs of adjacent levels are told together.
+    """
+    total = sum(level["wards"] for level in levels)
+    parts: list[tuple[int, str]] = []
+    seen = 0
+    run: list[dict] = []
+
+    def close_run() -> None:
+        if run:
+            low, high = run[-1]["approved"], run[0]["approved"]
+            span = f"{low}–{high}" if low != high else f"{low}"
+            parts.append((sum(r["wards"] for r in run), f"{span}/{run[0]['size']}"))
+            run.clear()
+
+    for level in levels:
+        if seen * 2 < total:
+            parts.append((level["wards"], level["label"]))
+        elif run and (
+            level["size"] != run[-1]["size"]
+            or level["approved"] != run[-1]["approved"] - 1
+        ):
+            close_run()
+            run.append(level)
+        else:
+            run.append(level)
+        seen += level["wards"]
+    close_run()
+    return ", ".join(
+        ngettext("%(count)d ward at %(level)s", "%(count)d wards at %(level)s", count)
+        % {"count": count, "level": label}
+        for count, label in parts
+    )
+
+
+def criteria_holding_back(enrolments, *, group: str = "") -> list[dict]:
+    """Completion rate of each criterion across the wards, lowest first."""
+    assessments = Assessment.objects.filter(enrolment__in=enrolments.values("pk"))
+    if group:
+        assessments = assessments.filter(criterion__group__code=group)
+    rows = list(
+        assessments.values(
+            "criterion_id",
+            "criterion__number",
+            "criterion__title",
+            "criterion__title_en",
+            "criterion__group__code",
+            "criterion__assessed",
+        )
+        .annotate(
+            wards=Count("pk"),
+            approved=Count("pk", filter=Q(status=Status.APPROVED)),
+            pending=Count("pk", filter=Q(status=Status.SUBMITTED)),
+        )
+        .order_by("criterion__number")
+    )
+    for row in rows:
+        row["percent"] = (
+            round(100 * row["approved"] / row["wards"]) if row["wards"] else 0
+        )
+    rows.sort(key=lambda r: (r["percent"], r["criterion__number"]))
+    return rows
+
+
+def ward_rows(enrolments, *, group: str = "") -> list[Enrolment]:
+    """The province's wards, best progress first, with pending/returned/activity."""
+    return list(
+        enrolments.with_progress(group=group)
+        .with_activity()
+        .annotate(ratio=_ratio())
+        .select_related("ward")
+        .order_by(F("ratio").desc(nulls_last=True), "ward__name")
+    )
+
+
+def heatmap(enrolments, *, group: str = "") -> dict:
+    """Wards × criteria, each cell an assessment's status."""
+    assessments = Assessment.objects.filter(enrolment__in=enrolments.values("pk"))
+    if group:
+        assessments = assessments.filter(criterion__group__code=group)
+    cells: dict[int, dict[int, str]] = {}
+    numbers: set[int] = set()
+    for enrolment_id, number, status in assessments.values_list(
+        "enrolment_id", "criterion__number", "status"
+    ):
+        cells.setdefault(enrolment_id, {})[number] = status
+        numbers.add(number)
+    return {"numbers": sorted(numbers), "cells": cells}
+
+
+def pending_pipeline(enrolments) -> list[Assessment]:
+    """Criteria waiting for review in these wards, oldest first."""
+    return list(
+        Assessment.objects.filter(
+            enrolment__in=enrolments.values("pk"), status=Status.SUBMITTED
+        )
+        .select_related("enrolment__ward__province", "criterion__group", "reviewer")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def trend(user, filters: Filters) -> list[dict]:
+    """Approved criteria over time, month by month, from the review log."""
+    enrolments = enrolments_for(user, filters)
+    events = ReviewEvent.objects.filter(
+        assessment__enrolment__in=enrolments.values("pk"),
+        action__in=[ReviewEvent.Action.APPROVE, ReviewEvent.Action.REVOKE],
+    )
+    if filters.group:
+        events = events.filter(assessment__criterion__group__code=filters.group)
+    rows = (
+        events.annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(
+            approvals=Count("pk", filter=Q(action=ReviewEvent.Action.APPROVE)),
+            revocations=Count("pk", filter=Q(action=ReviewEvent.Action.REVOKE)),
+        )
+        .order_by("month")
+    )
+    total = 0
+    points = []
+    for row in rows:
+        total += row["approvals"] - row["revocations"]
+        month = row["month"]
+        if isinstance(month, dt.datetime):
+            month = (
+                timezone.localtime(month).date()
+                if timezone.is_aware(month)
+                else month.date()
+            )
+        points.append(
+            {
+                "month": month,
+                "approvals": row["approvals"],
+                "revocations": row["revocations"],
+                "total": total,
+            }
+        )
+    return points
+
+
+def can_see_province_dashboard(user, province: Province) -> bool:
+    scope = scope_of(user)
+    return scope.nationwide or province.pk in scope.province_ids
+
+
+def last_update(enrolments) -> dt.datetime | None:
+    return ReviewEvent.objects.filter(
+        assessment__enrolment__in=enrolments.values("pk")
+    ).aggregate(last=Max("created_at"))["last"]
+
+
+def band_labels() -> dict[str, str]:
+    return {
+        "complete": _("all criteria met"),
+        "band_high": _("75% or more"),
+        "band_mid": _("50–75%"),
+        "band_low": _("under 50%"),
+    }
