@@ -316,3 +316,50 @@ def test_home_shows_recent_events_that_concern_the_user(
         "submit",
         "add_evidence",
     ]
+
+
+def queries_for(client, user, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_the_criterion_page_costs_the_same_with_2_or_20_files(
+    client, enrolment, officer
+):
+    few = enrolment.assessments.get(criterion__number=1)
+    many = enrolment.assessments.get(criterion__number=2)
+    for assessment, count in ((few, 2), (many, 20)):
+        for i in range(count):
+            add_file(
+                assessment, officer, name=f"{i}.pdf", content=files.pdf(f"{count}-{i}")
+            )
+    assert queries_for(client, officer, page(few)) == queries_for(
+        client, officer, page(many)
+    )
+
+
+@pytest.mark.django_db
+def test_the_review_queue_costs_the_same_with_2_or_20_items(
+    client, enrolment, officer, reviewer
+):
+    def submit(numbers):
+        for number in numbers:
+            assessment = enrolment.assessments.get(criterion__number=number)
+            add_file(
+                assessment,
+                officer,
+                name=f"{number}.pdf",
+                content=files.pdf(str(number)),
+            )
+            workflow.submit(assessment, actor=officer)
+
+    submit([1, 2])
+    two = queries_for(client, reviewer, "/review/")
+    submit(range(3, 21))
+    assert queries_for(client, reviewer, "/review/") == two
