@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -83,12 +86,10 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
     wards = dashboards.ward_rows(enrolments, group=filters.group)
     levels = dashboards.distribution(enrolments, group=filters.group)
     grid = dashboards.heatmap(enrolments, group=filters.group)
-    labels = dict(Assessment.Status.choices)
     for enrolment in wards:
-        cells = grid["cells"].get(enrolment.pk, {})
-        enrolment.cells = [
-            (n, cells.get(n), labels.get(cells.get(n), "")) for n in grid["numbers"]
-        ]
+        enrolment.heat_cells = _heat_cells(
+            enrolment, grid["cells"].get(enrolment.pk, {}), grid["numbers"]
+        )
     return render(
         request,
         "wards/dashboard_province.html",
@@ -103,6 +104,36 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
             "pending_total": sum(e.pending_count for e in wards),
         },
     )
+
+
+def _heat_cells(enrolment: Enrolment, cells: dict, numbers: list[int]):
+    """One heatmap row as HTML, built here: a template tag per cell is slow."""
+    labels = dict(Assessment.Status.choices)
+    prefix = reverse("ward_detail", args=[enrolment.ward.code]) + f"{enrolment.year}/"
+    name = enrolment.ward.name
+    word = _("criterion")
+    parts = []
+    for number in numbers:
+        status = cells.get(number)
+        if status is None:
+            parts.append(format_html('<td class="cell status-none"></td>'))
+            continue
+        label = labels[status]
+        parts.append(
+            format_html(
+                '<td class="cell status-{}"><a href="{}{}/" title="{}, {} {}: {}">'
+                '<span class="visually-hidden">{}</span></a></td>',
+                status,
+                prefix,
+                number,
+                name,
+                word,
+                number,
+                label,
+                label,
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every part is format_html
 
 
 @require_GET
