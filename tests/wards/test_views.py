@@ -82,3 +82,34 @@ def test_a_bad_year_or_page_is_not_an_error(client, national, enrolment):
 def test_an_english_browser_still_gets_vietnamese(client, db):
     response = client.get("/accounts/login/", headers={"accept-language": "en-US,en"})
     assert 'lang="vi"' in response.text
+
+
+def test_dates_and_numbers_follow_the_language(client, national, enrolment):
+    import datetime as dt
+
+    from evidence.models import ReviewEvent
+
+    assessment = enrolment.assessments.first()
+    ReviewEvent.objects.create(
+        assessment=assessment,
+        actor=UserFactory(),
+        action="submit",
+        from_status="in_progress",
+        to_status="submitted",
+        created_at=dt.datetime(2025, 11, 15, 3, 0, tzinfo=dt.UTC),
+    )
+    client.force_login(national)
+    url = f"/wards/{enrolment.ward.code}/"
+    assert "15/11/2025" in client.get(url).text
+    client.cookies["django_language"] = "en"
+    assert "15 Nov 2025" in client.get(url).text
+
+
+def test_grouped_numbers_follow_the_language():
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import translation
+
+    with translation.override("vi"):
+        assert intcomma(3321) == "3.321"
+    with translation.override("en"):
+        assert intcomma(3321) == "3,321"
