@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -23,10 +23,16 @@ from .querysets import scope_of
 def _groups(filters: dashboards.Filters):
     """Group codes and titles of the sets in use that year, for the filter."""
     seen: dict[str, CriterionGroup] = {}
-    groups = CriterionGroup.objects.filter(
-        criteria_set__enrolments__year=filters.year
-    ).order_by("position", "code")
-    for group in groups.distinct():
+    sets_in_use = (
+        Enrolment.objects.filter(year=filters.year)
+        .order_by()
+        .values("criteria_set")
+        .distinct()
+    )
+    groups = CriterionGroup.objects.filter(criteria_set__in=sets_in_use).order_by(
+        "position", "code"
+    )
+    for group in groups:
         seen.setdefault(group.code, group)
     return list(seen.values())
 
@@ -52,8 +58,9 @@ def national(request: HttpRequest) -> HttpResponse:
     filters = dashboards.read_filters(request)
     filters.province = None
     enrolments = dashboards.enrolments_for(request.user, filters)
-    rows = dashboards.province_rows(enrolments, group=filters.group)
-    levels = dashboards.distribution(enrolments, group=filters.group)
+    progress = dashboards.progress_of(enrolments, group=filters.group)
+    rows = dashboards.province_rows(enrolments, progress=progress)
+    levels = dashboards.distribution(progress=progress)
     holding = dashboards.criteria_holding_back(enrolments, group=filters.group)
     totals = {
         "enrolled": sum(r["enrolled"] for r in rows),
@@ -84,7 +91,12 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
     filters = dashboards.read_filters(request, province=province)
     enrolments = dashboards.enrolments_for(request.user, filters)
     wards = dashboards.ward_rows(enrolments, group=filters.group)
-    levels = dashboards.distribution(enrolments, group=filters.group)
+    levels = dashboards.distribution(
+        progress=[
+            dashboards.Progress(0, "", "", e.approved_count, e.criteria_count)
+            for e in wards
+        ]
+    )
     grid = dashboards.heatmap(enrolments, group=filters.group)
     for enrolment in wards:
         enrolment.heat_cells = _heat_cells(
@@ -107,33 +119,30 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _heat_cells(enrolment: Enrolment, cells: dict, numbers: list[int]):
-    """One heatmap row as HTML, built here: a template tag per cell is slow."""
-    labels = dict(Assessment.Status.choices)
-    prefix = reverse("ward_detail", args=[enrolment.ward.code]) + f"{enrolment.year}/"
-    name = enrolment.ward.name
-    word = _("criterion")
+    """One heatmap row as HTML, built here: a template tag per cell is slow.
+
+    Everything that comes from data (the ward's name and code) is escaped
+    once; statuses and numbers come from the code's own choices.
+    """
+    labels = {k: escape(v) for k, v in Assessment.Status.choices}
+    prefix = escape(
+        reverse("ward_detail", args=[enrolment.ward.code]) + f"{enrolment.year}/"
+    )
+    name = escape(enrolment.ward.name)
+    word = escape(_("criterion"))
     parts = []
     for number in numbers:
         status = cells.get(number)
         if status is None:
-            parts.append(format_html('<td class="cell status-none"></td>'))
+            parts.append('<td class="cell status-none"></td>')
             continue
         label = labels[status]
         parts.append(
-            format_html(
-                '<td class="cell status-{}"><a href="{}{}/" title="{}, {} {}: {}">'
-                '<span class="visually-hidden">{}</span></a></td>',
-                status,
-                prefix,
-                number,
-                name,
-                word,
-                number,
-                label,
-                label,
-            )
+            f'<td class="cell status-{status}"><a href="{prefix}{number:d}/" '
+            f'title="{name}, {word} {number:d}: {label}">'
+            f'<span class="visually-hidden">{label}</span></a></td>'
         )
-    return mark_safe("".join(parts))  # noqa: S308 - every part is format_html
+    return mark_safe("".join(parts))  # noqa: S308 - escaped above
 
 
 @require_GET

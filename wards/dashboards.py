@@ -7,11 +7,12 @@ the views, the exports and the tests count the same way.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Avg, Count, F, FloatField, Max, Min, Q
+from django.db.models import Count, F, FloatField, Max, Min, Q
 from django.db.models.functions import Cast, NullIf, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -81,22 +82,65 @@ def _ratio():
     )
 
 
-def province_rows(enrolments, *, group: str = "") -> list[dict]:
-    """One row per province: enrolled, complete, mean progress, bands, pending."""
-    rows = list(
+@dataclass(frozen=True)
+class Progress:
+    """One enrolled ward's standing, as the dashboards count it."""
+
+    province_id: int
+    province_name: str
+    province_code: str
+    approved: int
+    size: int
+
+    @property
+    def ratio(self) -> float:
+        return self.approved / self.size if self.size else 0.0
+
+
+def progress_of(enrolments, *, group: str = "") -> list[Progress]:
+    """Approved count and set size of every enrolment, in one query.
+
+    The panels of a page are rolled up from these rows in Python: grouping
+    subquery counts again per panel would cost the database far more than
+    adding up a few thousand small tuples.
+    """
+    rows = (
         enrolments.with_progress(group=group)
-        .annotate(ratio=_ratio())
-        .values("ward__province_id", "ward__province__name", "ward__province__code")
-        .annotate(
-            enrolled=Count("pk"),
-            complete=Count("pk", filter=Q(ratio__gte=1.0)),
-            band_high=Count("pk", filter=Q(ratio__gte=0.75, ratio__lt=1.0)),
-            band_mid=Count("pk", filter=Q(ratio__gte=0.5, ratio__lt=0.75)),
-            band_low=Count("pk", filter=Q(ratio__lt=0.5) | Q(ratio__isnull=True)),
-            mean=Avg("ratio"),
+        .order_by()
+        .values_list(
+            "ward__province_id",
+            "ward__province__name",
+            "ward__province__code",
+            "approved_count",
+            "criteria_count",
         )
-        .order_by("ward__province__name")
     )
+    return [Progress(*row) for row in rows]
+
+
+def province_rows(enrolments, *, group: str = "", progress=None) -> list[dict]:
+    """One row per province: enrolled, complete, mean progress, bands, pending."""
+    if progress is None:
+        progress = progress_of(enrolments, group=group)
+    by_province: dict[int, dict] = {}
+    for item in progress:
+        row = by_province.setdefault(
+            item.province_id,
+            {
+                "ward__province_id": item.province_id,
+                "ward__province__name": item.province_name,
+                "ward__province__code": item.province_code,
+                "enrolled": 0,
+                "complete": 0,
+                "band_high": 0,
+                "band_mid": 0,
+                "band_low": 0,
+                "ratio_sum": 0.0,
+            },
+        )
+        row["enrolled"] += 1
+        row["ratio_sum"] += item.ratio
+        row[_band(item)] += 1
     pending = {
         row["enrolment__ward__province_id"]: row
         for row in Assessment.objects.filter(
@@ -107,14 +151,26 @@ def province_rows(enrolments, *, group: str = "") -> list[dict]:
         .order_by()
     }
     now = timezone.now()
+    rows = sorted(by_province.values(), key=lambda r: r["ward__province__name"])
     for row in rows:
         waiting = pending.get(row["ward__province_id"], {})
         row["pending"] = waiting.get("pending", 0)
         oldest = waiting.get("oldest")
         row["oldest_days"] = (now - oldest).days if oldest else None
-        row["mean_percent"] = round(100 * (row["mean"] or 0))
+        row["mean"] = row.pop("ratio_sum") / row["enrolled"]
+        row["mean_percent"] = round(100 * row["mean"])
         row["bands"] = _bands(row)
     return rows
+
+
+def _band(item: Progress) -> str:
+    if item.size and item.approved >= item.size:
+        return "complete"
+    if item.ratio >= 0.75:
+        return "band_high"
+    if item.ratio >= 0.5:
+        return "band_mid"
+    return "band_low"
 
 
 def _bands(row: dict) -> list[dict]:
@@ -137,22 +193,21 @@ def _bands(row: dict) -> list[dict]:
     return bands
 
 
-def distribution(enrolments, *, group: str = "") -> list[dict]:
+def distribution(enrolments=None, *, group: str = "", progress=None) -> list[dict]:
     """How many wards stand at each level ("22/22", "21/22", ...), best first."""
-    rows = (
-        enrolments.with_progress(group=group)
-        .values("approved_count", "criteria_count")
-        .annotate(wards=Count("pk"))
-        .order_by("-criteria_count", "-approved_count")
-    )
+    if progress is None:
+        progress = progress_of(enrolments, group=group)
+    counts = Counter((item.approved, item.size) for item in progress)
     return [
         {
-            "approved": row["approved_count"],
-            "size": row["criteria_count"],
-            "label": f"{row['approved_count']}/{row['criteria_count']}",
-            "wards": row["wards"],
+            "approved": approved,
+            "size": size,
+            "label": f"{approved}/{size}",
+            "wards": wards,
         }
-        for row in rows
+        for (approved, size), wards in sorted(
+            counts.items(), key=lambda kv: (-kv[0][1], -kv[0][0])
+        )
     ]
 
 

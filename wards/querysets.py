@@ -141,8 +141,8 @@ class EnrolmentQuerySet(models.QuerySet):
             criteria = criteria.filter(group__code=group)
             approved = approved.filter(criterion__group__code=group)
         return self.annotate(
-            approved_count=_count(approved, "enrolment"),
-            criteria_count=_count(criteria, "criteria_set"),
+            approved_count=count_of(approved, "enrolment"),
+            criteria_count=count_of(criteria, "criteria_set"),
         )
 
     def with_activity(self) -> EnrolmentQuerySet:
@@ -154,17 +154,17 @@ class EnrolmentQuerySet(models.QuerySet):
             assessment__enrolment=OuterRef("pk")
         ).order_by("-created_at")
         return self.annotate(
-            pending_count=_count(
+            pending_count=count_of(
                 mine.filter(status=Assessment.Status.SUBMITTED), "enrolment"
             ),
-            returned_count=_count(
+            returned_count=count_of(
                 mine.filter(status=Assessment.Status.RETURNED), "enrolment"
             ),
             last_activity=Subquery(last.values("created_at")[:1]),
         )
 
 
-def _count(queryset: models.QuerySet, by: str) -> Coalesce:
+def count_of(queryset: models.QuerySet, by: str) -> Coalesce:
     """A correlated COUNT(*) subquery, 0 when nothing matches."""
     counted = queryset.order_by().values(by).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)

@@ -1,6 +1,8 @@
+from collections import Counter
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -9,7 +11,7 @@ from django.views.decorators.http import require_GET
 from evidence.models import Assessment, Evidence, ReviewEvent
 
 from .models import Enrolment, Membership, Province, Ward
-from .querysets import scope_of
+from .querysets import count_of, scope_of
 
 WARDS_PER_PAGE = 50
 
@@ -92,17 +94,30 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
     last_event = ReviewEvent.objects.filter(assessment=OuterRef("pk")).order_by(
         "-created_at", "-pk"
     )
-    assessments = (
+    active_evidence = Evidence.objects.filter(
+        assessment=OuterRef("pk"), withdrawn_at=None
+    )
+    assessments = list(
         Assessment.objects.filter(enrolment=enrolment)
         .select_related("criterion__group")
         .annotate(
-            evidence_count=Count("evidence", filter=Q(evidence__withdrawn_at=None)),
-            last_event_action=Subquery(last_event.values("action")[:1]),
+            evidence_count=count_of(active_evidence, "assessment"),
             last_event_at=Subquery(last_event.values("created_at")[:1]),
         )
         .order_by("criterion__group__position", "criterion__number")
     )
-    counts = {row["status"]: row["n"] for row in _status_counts(enrolment)}
+    counts = Counter(a.status for a in assessments)
+    # The ward's history, by the ids of its assessments: PostgreSQL then
+    # reads the few events of this ward instead of walking the whole log.
+    timeline = list(
+        ReviewEvent.objects.filter(assessment_id__in=[a.pk for a in assessments])
+        .exclude(action=ReviewEvent.Action.CLAIM)
+        .select_related("actor", "assessment__criterion")
+        .order_by("-created_at", "-pk")
+    )
+    for event in timeline:
+        event.assessment.enrolment = enrolment  # known already: no query, no join
+    recent = [e for e in timeline if e.actor_id != request.user.pk][:8]
     return render(
         request,
         "wards/ward_detail.html",
@@ -118,13 +133,8 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
                 visible.order_by("-year").values_list("year", flat=True).distinct()
             ),
             "is_officer": Membership.Role.OFFICER in scope_of(request.user).roles,
-            "recent_events": ReviewEvent.objects.recent_for(
-                request.user, ward=enrolment.ward
-            ),
-            "timeline": ReviewEvent.objects.filter(assessment__enrolment=enrolment)
-            .exclude(action=ReviewEvent.Action.CLAIM)
-            .select_related("actor", "assessment__criterion")
-            .order_by("-created_at", "-pk"),
+            "recent_events": recent,
+            "timeline": timeline,
         },
     )
 
@@ -174,13 +184,4 @@ def ward_dossier(request: HttpRequest, code: str) -> HttpResponse:
             "assessments": assessments,
             "printed_at": timezone.now(),
         },
-    )
-
-
-def _status_counts(enrolment: Enrolment):
-    return (
-        Assessment.objects.filter(enrolment=enrolment)
-        .order_by()
-        .values("status")
-        .annotate(n=Count("pk"))
     )
