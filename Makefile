@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install setup demo lint format messages lock clean
+.PHONY: help run test install setup demo lint format messages lock clean bench
 
 help: ## List the commands.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -54,6 +54,17 @@ lock: install ## Re-lock the dependencies after editing pyproject.toml.
 	$(PY) -m pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal \
 		--python-version 3.12 --generate-hashes --no-header -o requirements.lock
+
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kieumau_bench
+bench: install ## National-scale benchmark on PostgreSQL (BENCH_DATABASE_URL).
+	@export DATABASE_URL="$(BENCH_DATABASE_URL)" DEBUG=false ALLOWED_HOSTS=127.0.0.1 \
+		SECRET_KEY=bench-only-secret-key-never-used-in-production SECURE_COOKIES=false \
+		PRIVATE_MEDIA_ROOT="$(CURDIR)/var/bench-media"; \
+	$(PY) scripts/ensure_database.py && \
+	$(PY) manage.py migrate --no-input --verbosity 0 && \
+	$(PY) manage.py generate_national && \
+	$(PY) manage.py bench_pages --requests 30 && \
+	$(PY) scripts/bench_memory.py
 
 clean: ## Remove the virtualenv and the local database and files.
 	rm -rf $(VENV) var

@@ -48,17 +48,23 @@ def is_loaded(years: Sequence[int]) -> bool:
     ).count() == WARDS * len(years)
 
 
-def ward_counts() -> list[int]:
+def ward_counts(total: int = WARDS, biggest: int = BIGGEST) -> list[int]:
     """Wards per province: one of 240, the rest spread to make 3,321."""
-    rest = WARDS - BIGGEST
+    rest = total - biggest
     base, extra = divmod(rest, len(PROVINCES) - 1)
     counts = [base + (1 if i < extra else 0) for i in range(len(PROVINCES) - 1)]
-    counts.insert(PROVINCES.index("Hồ Chí Minh"), BIGGEST)
+    counts.insert(PROVINCES.index("Hồ Chí Minh"), biggest)
     return counts
 
 
 @transaction.atomic
-def generate(*, years: Sequence[int], seed: int = 2026) -> dict[str, int]:
+def generate(
+    *,
+    years: Sequence[int],
+    seed: int = 2026,
+    total: int = WARDS,
+    biggest: int = BIGGEST,
+) -> dict[str, int]:
     """Create the national data set for `years`; returns the row counts."""
     rng = random.Random(seed)  # noqa: S311 - benchmark data
     criteria_set = import_criteria_file(CRITERIA_FILE).criteria_set
@@ -78,7 +84,7 @@ def generate(*, years: Sequence[int], seed: int = 2026) -> dict[str, int]:
         [Province(code=f"N{i + 1:02d}", name=name) for i, name in enumerate(PROVINCES)]
     )
     wards: list[Ward] = []
-    for province, count in zip(provinces, ward_counts(), strict=True):
+    for province, count in zip(provinces, ward_counts(total, biggest), strict=True):
         for _ in range(count):
             n = len(wards) + 1
             wards.append(

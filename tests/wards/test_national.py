@@ -1,0 +1,42 @@
+import hashlib
+
+import pytest
+
+from evidence.models import Assessment, Evidence, ReviewEvent
+from wards import national
+from wards.models import Enrolment, Province
+
+
+@pytest.mark.django_db
+def test_the_national_generator_writes_consistent_data():
+    counts = national.generate(years=[2025, 2026], total=70, biggest=4)
+    assert counts["provinces"] == 34 == Province.objects.count()
+    assert Enrolment.objects.filter(year=2026).count() == 70
+    assert counts["assessments"] == 70 * 2 * 22 == Assessment.objects.count()
+    assert national.ward_counts(national.WARDS, national.BIGGEST)[26] == 240
+    assert sum(national.ward_counts()) == 3321
+    # Every assessment past "not started" has evidence and the events to match.
+    started = Assessment.objects.exclude(status="not_started")
+    assert not started.filter(evidence=None).exists()
+    assert not Assessment.objects.filter(status="not_started", events__isnull=False)
+    for status, action in [("approved", "approve"), ("returned", "return")]:
+        assert (
+            not Assessment.objects.filter(status=status)
+            .exclude(events__action=action)
+            .exists()
+        )
+    submitted = Assessment.objects.filter(status="submitted")
+    assert not submitted.filter(submitted_at=None).exists()
+    assert ReviewEvent.objects.count() == counts["events"]
+    # The evidence rows point at one real file whose hash they carry.
+    evidence = Evidence.objects.first()
+    with evidence.file.open("rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == evidence.sha256
+    assert Evidence.objects.count() == counts["evidence"]
+
+
+@pytest.mark.django_db
+def test_the_generator_refuses_a_database_with_those_provinces():
+    Province.objects.create(code="01", name="Hà Nội")
+    with pytest.raises(ValueError, match="database of its own"):
+        national.generate(years=[2026], total=70, biggest=4)
