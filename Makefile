@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install setup demo lint format messages lock clean bench
+.PHONY: help run test install setup demo lint format messages lock clean bench screenshots
 
 help: ## List the commands.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -54,6 +54,9 @@ lock: install ## Re-lock the dependencies after editing pyproject.toml.
 	$(PY) -m pip install --quiet uv
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal \
 		--python-version 3.12 --generate-hashes --no-header -o requirements.lock
+
+screenshots: setup ## Screenshots of the main pages (desktop, phone) into screenshots/.
+	$(PY) scripts/screenshots.py
 
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kieumau_bench
 bench: install ## National-scale benchmark on PostgreSQL (BENCH_DATABASE_URL).

@@ -1,0 +1,106 @@
+"""Screenshots of every main page, desktop and phone, into screenshots/.
+
+Serves the local (demo) database with runserver on a free loopback port and
+drives Debian's Chromium with Playwright. Run by `make screenshots`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "screenshots"
+PASSWORD = os.environ.get("DEMO_PASSWORD", "kieumau-demo")
+SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+PAGES = [
+    (None, "login", "/accounts/login/"),
+    ("demo-officer", "officer-ward", "/wards/38001/"),
+    ("demo-officer", "officer-criterion", "/wards/38001/2023/10/"),
+    ("demo-officer", "officer-dossier", "/wards/38001/dossier/"),
+    ("demo-reviewer", "reviewer-queue", "/review/"),
+    ("demo-reviewer", "reviewer-criterion", "/wards/38001/2023/10/"),
+    ("demo-leader", "leader-province", "/dashboard/01/"),
+    ("demo-leader", "leader-wards", "/wards/"),
+    ("demo-leader", "leader-trend", "/dashboard/trend/"),
+    ("demo-national", "national-dashboard", "/dashboard/"),
+    ("demo-national", "national-wards", "/wards/"),
+    ("demo-admin", "admin", "/admin/"),
+]
+
+
+def main() -> int:
+    chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if not chromium:
+        print("Chromium is not installed: apt install chromium", file=sys.stderr)
+        return 1
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603 - our own dev server
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "true"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    OUT.mkdir(exist_ok=True)
+    try:
+        wait_for(port)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                ],
+            )
+            for size, (width, height) in SIZES.items():
+                for username in dict.fromkeys(user for user, _n, _u in PAGES):
+                    context = browser.new_context(
+                        base_url=base, viewport={"width": width, "height": height}
+                    )
+                    page = context.new_page()
+                    if username:
+                        page.goto("/accounts/login/")
+                        page.fill("#id_username", username)
+                        page.fill("#id_password", PASSWORD)
+                        page.click("form.stacked button[type=submit]")
+                        page.wait_for_load_state()
+                    for user, name, url in PAGES:
+                        if user != username:
+                            continue
+                        page.goto(url)
+                        path = OUT / f"{name}-{size}.png"
+                        page.screenshot(path=str(path), full_page=True)
+                        print(path.relative_to(ROOT))
+                    context.close()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return 0
+
+
+def wait_for(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the development server did not start within 30 s")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

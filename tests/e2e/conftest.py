@@ -1,0 +1,88 @@
+"""Browser journeys: Playwright drives Debian's Chromium against a live server.
+
+Playwright cannot download browsers here, so it launches the system's
+Chromium (`CHROMIUM_PATH`, or `chromium` on PATH). Without one, these tests
+skip and say how to install it; CI installs it and allows no skip.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.core.management import call_command
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop
+
+PASSWORD = "kieumau-demo"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str | None:
+    path = os.environ.get("CHROMIUM_PATH")
+    if path:
+        return path if os.path.exists(path) else None
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if path is None:
+        pytest.skip(
+            "Chromium is not installed: apt install chromium (or set CHROMIUM_PATH)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo(transactional_db, settings):
+    settings.DEMO_PASSWORD = PASSWORD
+    call_command("setup_demo", verbosity=0)
+
+
+@pytest.fixture
+def open_page(browser, live_server, demo):
+    """A function that opens a fresh browser tab, optionally signed in."""
+    contexts = []
+
+    def open_page(username=None, *, phone=False):
+        options = {"viewport": {"width": 390, "height": 844}} if phone else {}
+        options["accept_downloads"] = True
+        context = browser.new_context(base_url=live_server.url, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        if username:
+            log_in(page, username)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_load_state()
+    assert "/accounts/login/" not in page.url, f"{username} could not log in"
+
+
+def log_out(page) -> None:
+    page.click("form.logout button")
+    page.wait_for_url("**/accounts/login/")

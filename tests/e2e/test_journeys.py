@@ -1,0 +1,140 @@
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from accounts.models import User
+from evidence import workflow
+from evidence.models import Assessment
+from tests import files
+from tests.e2e.conftest import log_in, log_out
+
+pytestmark = pytest.mark.e2e
+
+CRITERION = "/wards/38001/2023/10/"  # Phường An Hưng, criterion 10
+
+
+@pytest.fixture
+def returned_last_week(demo):
+    """An Hưng's criterion 10 came back from review, so the ward is working on it."""
+    assessment = Assessment.objects.get(
+        enrolment__ward__code="38001", criterion__number=10
+    )
+    workflow.return_for_rework(
+        assessment,
+        actor=User.objects.get(username="demo-reviewer"),
+        reason="Hồ sơ cần bổ sung.",
+    )
+    return assessment
+
+
+def progress_on(page, url: str) -> str:
+    page.goto(url)
+    return page.locator(".big-progress .progress-figure").inner_text()
+
+
+def test_officer_uploads_reviewer_returns_then_approves(
+    open_page, returned_last_week, tmp_path
+):
+    # 1. The officer, in Vietnamese, uploads two files and submits.
+    page = open_page("demo-officer")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert "An Hưng" in page.inner_text("h1")
+    assert progress_on(page, "/wards/38001/") == "18/22"
+    page.click(f"a[href='{CRITERION}']")
+    plan = tmp_path / "Kế hoạch tuần tra.pdf"
+    plan.write_bytes(files.pdf("plan"))
+    photo = tmp_path / "camera.png"
+    photo.write_bytes(files.png())
+    page.set_input_files("input[name=files]", [str(plan), str(photo)])
+    page.fill("textarea[name=description]", "Kế hoạch và ảnh camera")
+    page.click("form[enctype] button[type=submit]")
+    assert (
+        page.locator(".evidence-list").get_by_text("Kế hoạch tuần tra.pdf").count() == 1
+    )
+    page.click("text=Trình xét duyệt")
+    assert "Đã trình xét duyệt" in page.inner_text(".badge.big")
+    log_out(page)
+
+    # 2. The reviewer finds it in the queue and returns it with a reason.
+    log_in(page, "demo-reviewer")
+    assert page.url.endswith("/review/")
+    page.click(f"table.queue a[href='{CRITERION}']")
+    page.fill("form[action$='/return/'] textarea[name=reason]", "Thiếu biên bản ký.")
+    page.click("form[action$='/return/'] button")
+    assert "Bị trả lại" in page.inner_text(".badge.big")
+    log_out(page)
+
+    # The officer sees the reason, adds evidence and submits again.
+    log_in(page, "demo-officer")
+    page.goto(CRITERION)
+    assert "Thiếu biên bản ký." in page.inner_text(".returned-reason")
+    minutes = tmp_path / "Biên bản đã ký.pdf"
+    minutes.write_bytes(files.pdf("signed"))
+    page.set_input_files("input[name=files]", str(minutes))
+    page.click("form[enctype] button[type=submit]")
+    page.click("text=Trình xét duyệt")
+    log_out(page)
+
+    # The reviewer approves: 18/22 becomes 19/22 on the ward page and dashboard.
+    log_in(page, "demo-reviewer")
+    assert progress_on(page, "/wards/38001/") == "18/22"
+    page.goto(CRITERION)
+    page.click("form[action$='/approve/'] button")
+    assert "Đã phê duyệt" in page.inner_text(".badge.big")
+    assert progress_on(page, "/wards/38001/") == "19/22"
+    page.goto("/dashboard/38/")
+    row = page.locator("table.ranked tr", has_text="An Hưng")
+    assert "19/22" in row.inner_text()
+
+
+def test_a_leader_filters_the_province_and_downloads_the_xlsx(open_page):
+    page = open_page("demo-leader")
+    page.click("nav.main-nav >> text=Bảng theo dõi")
+    assert page.url.split("?")[0].endswith("/dashboard/01/")
+    assert "3 phường đạt 19/22" in page.inner_text(".sentence")
+    page.select_option("select[name=track]", "province")
+    page.click("form.filters button")
+    assert page.locator("table.ranked tbody tr").count() == 11
+    with page.expect_download() as info:
+        page.click("a[href*='/dashboard/export/wards.xlsx']")
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
+    rows = list(sheet.values)
+    assert rows[0][1] == "Phường"
+    assert len(rows) == 1 + 11
+    assert {row[2] for row in rows[1:]} == {"Do Công an tỉnh, thành phố bổ sung"}
+
+
+def test_switching_to_english_and_back(open_page):
+    page = open_page("demo-national")
+    assert page.inner_text("nav.main-nav").startswith("Trang chủ")
+    page.click("button[value=en]")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.inner_text("nav.main-nav").startswith("Home")
+    assert "Wards and their progress" in page.inner_text("h1")
+    page.click("button[value=vi]")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert "Các phường và tiến độ" in page.inner_text("h1")
+
+
+@pytest.mark.parametrize("url", ["/wards/38001/", CRITERION])
+def test_phone_pages_need_no_sideways_scrolling(open_page, returned_last_week, url):
+    page = open_page("demo-officer", phone=True)
+    page.goto(url)
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    controls = ["nav.main-nav a", "form.logout button", "button[value=en]"]
+    if url == CRITERION:
+        controls += ["input[name=files]", "form[enctype] button[type=submit]"]
+    else:
+        controls += [f"a[href='{CRITERION}']"]
+    for selector in controls:
+        element = page.locator(selector).first
+        element.scroll_into_view_if_needed()
+        box = element.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (
+            selector
+        )
