@@ -21,3 +21,5 @@ STORAGES = {
     **STORAGES,
     "default": {**STORAGES["default"], "OPTIONS": {"location": PRIVATE_MEDIA_ROOT}},
 }
+# The test client speaks plain HTTP; tests of the HTTPS redirect turn it on.
+SECURE_SSL_REDIRECT = False

@@ -57,6 +57,7 @@ def demo(transactional_db, settings):
 def open_page(browser, live_server, demo):
     """A function that opens a fresh browser tab, optionally signed in."""
     contexts = []
+    violations: list[str] = []
 
     def open_page(username=None, *, phone=False):
         options = {"viewport": {"width": 390, "height": 844}} if phone else {}
@@ -65,6 +66,14 @@ def open_page(browser, live_server, demo):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         if username:
             log_in(page, username)
         return page
@@ -72,6 +81,7 @@ def open_page(browser, live_server, demo):
     yield open_page
     for context in contexts:
         context.close()
+    assert violations == [], "the page broke its Content Security Policy"
 
 
 def log_in(page, username: str) -> None:
