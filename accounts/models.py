@@ -1,4 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.models import Session
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
@@ -6,3 +10,53 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+
+    def save(self, *args, **kwargs):
+        was_active = None
+        if self.pk is not None:
+            was_active = (
+                type(self)
+                .objects.filter(pk=self.pk)
+                .values_list("is_active", flat=True)
+                .first()
+            )
+        super().save(*args, **kwargs)
+        if was_active and not self.is_active:
+            # Deactivation ends every session of the user at once.
+            transaction.on_commit(self.end_sessions)
+
+    def end_sessions(self) -> int:
+        """Sign the user out everywhere; returns how many sessions ended."""
+        keys = list(self.sessions.values_list("session_key", flat=True))
+        Session.objects.filter(session_key__in=keys).delete()
+        self.sessions.all().delete()
+        return len(keys)
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Reviewers, leaders and administrators must use a second factor."""
+        from wards.querysets import scope_of
+
+        if self.is_staff or self.is_superuser:
+            return True
+        return bool(scope_of(self).roles & set(settings.SECOND_FACTOR_ROLES))
+
+
+class UserSession(models.Model):
+    """Which sessions belong to whom, so they can all be ended at once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="sessions",
+        verbose_name=_("user"),
+    )
+    session_key = models.CharField(_("session key"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("signed in at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -76,6 +76,10 @@ def main() -> int:
                         page.fill("#id_password", PASSWORD)
                         page.click("form.stacked button[type=submit]")
                         page.wait_for_load_state()
+                        if "/accounts/2fa/" in page.url:
+                            page.fill("input[name=code]", demo_code(username))
+                            page.click("form.stacked button[type=submit]")
+                            page.wait_for_load_state()
                     for user, name, url in PAGES:
                         if user != username:
                             continue
@@ -89,6 +93,17 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=10)
     return 0
+
+
+def demo_code(username: str) -> str:
+    result = subprocess.run(  # noqa: S603 - our own command
+        [sys.executable, "manage.py", "demo_code", username],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
 
 
 def wait_for(port: int) -> None:

@@ -2,7 +2,10 @@ import os
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import EnrolmentFactory, ProvinceFactory, WardFactory, member
 from wards.models import Membership
@@ -24,6 +27,28 @@ def pytest_runtest_setup(item):
             f"{connection.vendor}; set DATABASE_URL to a PostgreSQL server."
         )
     pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+@pytest.fixture(autouse=True)
+def _logins_pass_the_second_factor(monkeypatch):
+    """`client.force_login` signs in as someone who also passed the second factor.
+
+    Tests of the second factor itself log in with `unverified_login`.
+    """
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if user.needs_second_factor:
+            device, _created = TOTPDevice.objects.get_or_create(
+                user=user, name="tests", defaults={"confirmed": True}
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+    monkeypatch.setattr(Client, "unverified_login", original, raising=False)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from criteria.models import CriteriaSet, Criterion
@@ -39,6 +40,9 @@ CRITERIA_FILE = (
 WARDS_FILE = DATA / "demo-wards.csv"
 DEMO_YEAR = 2023
 DEFAULT_PASSWORD = "kieumau-demo"  # noqa: S105 - documented demo password
+# The demo accounts that need a second factor share this authenticator key
+# (base32 DOI3UKVBU4BAVACRXEN2FKQ2OAQKQBI3 in an app, or `manage.py demo_code`).
+DEMO_TOTP_HEX = "1b91ba2aa1a7020a8051b91ba2aa1a7020a8051b"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 MINISTRY, PROVINCE = Enrolment.Track.MINISTRY, Enrolment.Track.PROVINCE
@@ -193,6 +197,10 @@ def _create_accounts(password, wards, provinces) -> _Accounts:
         ward = wards.get(ward_code) if ward_code else None
         province = provinces.get(province_code) if province_code else None
         Membership.objects.create(user=user, role=role, ward=ward, province=province)
+        if role in settings.SECOND_FACTOR_ROLES:
+            TOTPDevice.objects.create(
+                user=user, name="Demo authenticator", key=DEMO_TOTP_HEX, confirmed=True
+            )
         if role == Membership.Role.OFFICER:
             accounts.officers[ward.pk] = user
         elif role == Membership.Role.REVIEWER:

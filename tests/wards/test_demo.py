@@ -3,6 +3,7 @@ from collections import Counter
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from accounts.models import User
 from criteria.models import CriteriaSet, Criterion
@@ -70,9 +71,19 @@ def test_more_provinces_and_evidence_files_are_there(loaded):
 
 def test_the_demo_accounts_sign_in_with_the_demo_password(loaded):
     for username in ["demo-officer", "demo-reviewer", "demo-leader"]:
-        assert authenticate(username=username, password="kieumau-demo") is not None
+        assert (
+            authenticate(
+                RequestFactory().post("/"), username=username, password="kieumau-demo"
+            )
+            is not None
+        )
     for username in ["demo-national", "demo-admin"]:
-        assert authenticate(username=username, password="kieumau-demo") is not None
+        assert (
+            authenticate(
+                RequestFactory().post("/"), username=username, password="kieumau-demo"
+            )
+            is not None
+        )
     officer = Membership.objects.get(user__username="demo-officer")
     assert officer.role == "officer" and officer.ward.name == "An Hưng"
     reviewer = Membership.objects.get(user__username="demo-reviewer")

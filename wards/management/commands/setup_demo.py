@@ -31,3 +31,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password: {where}):")
         for username, role, *_scope in demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<14} {role.label}")
+        self.stdout.write(
+            "Reviewer, leader and administrator accounts also need a second factor: "
+            "add the key DOI3UKVBU4BAVACRXEN2FKQ2OAQKQBI3 to an authenticator app, "
+            "or run `manage.py demo_code USER`."
+        )

@@ -1,0 +1,48 @@
+"""Session limits: an idle timeout, an absolute lifetime, one record per login."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.utils.translation import gettext as _
+
+LOGIN_AT = "kieumau_login_at"
+
+
+def remember_session(sender, request, user, **kwargs) -> None:
+    """At login (the key is new by then): note when, and whose session it is."""
+    from .models import UserSession
+
+    request.session[LOGIN_AT] = int(time.time())
+    if not request.session.session_key:
+        request.session.save()
+    UserSession.objects.get_or_create(
+        session_key=request.session.session_key, defaults={"user": user}
+    )
+
+
+class SessionLimitsMiddleware:
+    """End a session older than SESSION_ABSOLUTE_SECONDS, however active.
+
+    The idle timeout is Django's own: SESSION_COOKIE_AGE, renewed on each
+    request (SESSION_SAVE_EVERY_REQUEST).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            started = request.session.get(LOGIN_AT)
+            age = time.time() - started if started else None
+            if age is None or age > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(
+                    request, _("Your session has ended. Please log in again.")
+                )
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)

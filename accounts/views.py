@@ -1,0 +1,88 @@
+"""Second-factor pages: verify at login, set up an authenticator."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from . import second_factor
+from .forms import CodeForm
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "/"
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Ask for the authenticator's code (or a recovery code)."""
+    if not second_factor.has_second_factor(request.user):
+        return redirect(f"{request.path}setup/?next={_next(request)}")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if second_factor.verify(request, form.cleaned_data["code"]):
+            return redirect(_next(request))
+        form.add_error("code", _("This code is not right. Try the current one."))
+    return render(
+        request,
+        "accounts/two_factor.html",
+        {"form": form, "next": _next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app by its QR code, then show recovery codes."""
+    if second_factor.has_second_factor(request.user) and not request.user.is_verified():
+        return redirect("two_factor")
+    device = second_factor.pending_device(request.user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = second_factor.confirm(request, device, form.cleaned_data["code"])
+        if codes is not None:
+            messages.success(request, _("The second factor is set up."))
+            return render(
+                request,
+                "accounts/recovery_codes.html",
+                {"codes": codes, "next": _next(request)},
+            )
+        form.add_error("code", _("This code is not right. Try the current one."))
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "qr": second_factor.qr_svg(device),
+            "secret": device.config_url.split("secret=")[1].split("&")[0],
+            "next": _next(request),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
+    """What django-axes shows after too many failed logins."""
+    from django.conf import settings
+    from django.contrib.auth.forms import AuthenticationForm
+
+    form = AuthenticationForm(request)
+    hours = settings.AXES_COOLOFF_TIME
+    form.add_error(
+        None,
+        _(
+            "Too many failed logins for this user name from this computer. Try "
+            "again in %(hours)s hour(s), or ask an administrator to unlock it."
+        )
+        % {"hours": f"{hours:g}"},
+    )
+    return render(request, "registration/login.html", {"form": form}, status=429)
