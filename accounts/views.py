@@ -75,14 +75,14 @@ def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpR
     from django.conf import settings
     from django.contrib.auth.forms import AuthenticationForm
 
-    form = AuthenticationForm(request)
-    hours = settings.AXES_COOLOFF_TIME
-    form.add_error(
-        None,
-        _(
-            "Too many failed logins for this user name from this computer. Try "
-            "again in %(hours)s hour(s), or ask an administrator to unlock it."
-        )
-        % {"hours": f"{hours:g}"},
+    hours = f"{settings.AXES_COOLOFF_TIME:g}"
+    message = _(
+        "Too many failed logins for this user name from this computer. Try "
+        "again in %(hours)s hour(s), or ask an administrator to unlock it."
+    ) % {"hours": hours}
+    return render(
+        request,
+        "registration/login.html",
+        {"form": AuthenticationForm(request), "lockout_message": message},
+        status=429,
     )
-    return render(request, "registration/login.html", {"form": form}, status=429)
