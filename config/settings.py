@@ -230,6 +230,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Lock-outs are warnings; every successful login is not news.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # The password of the demo accounts that `manage.py setup_demo` creates.
