@@ -1,5 +1,8 @@
+import sys
+
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -15,3 +18,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": False}, status=503)
     return JsonResponse({"status": "ok", "database": True})
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500 handler: a database outage is a 503 that says so, not a crash page.
+
+    Renders without touching the database (no user, no session), so it works
+    while the database is away; the next request reconnects by itself.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, DatabaseError):
+        html = loader.render_to_string("503.html", request=None)
+        response = HttpResponse(html, status=503)
+        response["Retry-After"] = "30"
+        return response
+    return HttpResponse(loader.render_to_string("500.html", request=None), status=500)

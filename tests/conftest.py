@@ -30,6 +30,20 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Each test stores evidence in a folder of its own."""
+    root = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = str(root)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {"location": str(root)},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _logins_pass_the_second_factor(monkeypatch):
     """`client.force_login` signs in as someone who also passed the second factor.
 
