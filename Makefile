@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install setup demo lint format messages lock clean bench screenshots
+.PHONY: help run test install setup demo lint format messages lock clean bench screenshots load
 
 help: ## List the commands.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -68,6 +68,18 @@ bench: install ## National-scale benchmark on PostgreSQL (BENCH_DATABASE_URL).
 	$(PY) manage.py generate_national && \
 	$(PY) manage.py bench_pages --requests 30 && \
 	$(PY) scripts/bench_memory.py
+
+LOAD_SECONDS ?= 60
+load: install ## Load test under gunicorn on a throwaway PostgreSQL database.
+	@db=kieumau_load_$$$$; \
+	export DATABASE_URL="postgres://$${PGUSER:-postgres}@$${PGHOST:-127.0.0.1}:$${PGPORT:-5432}/$$db" \
+		DEBUG=false ALLOWED_HOSTS=127.0.0.1 SECURE_COOKIES=false SECURE_SSL_REDIRECT=false \
+		BEHIND_TLS_PROXY=false SECRET_KEY=load-test-only-secret-key-not-for-production \
+		PRIVATE_MEDIA_ROOT="$(CURDIR)/var/load-media-$$db" LOGIN_FAILURE_LIMIT=1000; \
+	$(PY) scripts/ensure_database.py && \
+	$(PY) manage.py migrate --no-input --verbosity 0 && \
+	$(PY) scripts/load_test.py --seconds $(LOAD_SECONDS); status=$$?; \
+	$(PY) scripts/drop_database.py; rm -rf "$$PRIVATE_MEDIA_ROOT"; exit $$status
 
 clean: ## Remove the virtualenv and the local database and files.
 	rm -rf $(VENV) var

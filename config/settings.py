@@ -231,7 +231,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Lock-outs are warnings; every successful login is not news.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.tasks": {"level": "WARNING"},
+    },
 }
 
 # The password of the demo accounts that `manage.py setup_demo` creates.

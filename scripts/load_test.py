@@ -1,0 +1,397 @@
+"""Load test: officers upload, reviewers decide, leaders read, all at once.
+
+Runs the app under gunicorn on a loopback port against the database in
+DATABASE_URL (PostgreSQL; `make load` creates and drops a throwaway one),
+with simulated users for a bounded time and number of requests, then checks
+what the server acknowledged: no 5xx, every acknowledged upload stored with
+its SHA-256, every decision a reviewer was told succeeded recorded exactly
+once, and every assessment's history a legal chain of transitions. Prints
+requests, errors and latency percentiles. Loopback only; stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "load-test-pass-2026"  # noqa: S105 - throwaway accounts
+TOTP_HEX = "3132333435363738393031323334353637383930"
+MAX_REQUESTS = 50_000
+
+
+class Browser:
+    """One simulated person: a connection, cookies, and a log of requests."""
+
+    def __init__(self, port: int, log: list, lock: threading.Lock):
+        self.port, self.log, self.lock = port, log, lock
+        self.cookies: dict[str, str] = {"django_language": "en"}
+
+    def request(self, method, path, body=b"", headers=None, kind="page"):
+        headers = dict(headers or {})
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        headers.setdefault("Referer", f"http://127.0.0.1:{self.port}{path}")
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        start = time.perf_counter()
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            status = response.status
+        except OSError:
+            data, status, response = b"", 599, None
+        finally:
+            conn.close()
+        elapsed = (time.perf_counter() - start) * 1000
+        with self.lock:
+            self.log.append((kind, status, elapsed))
+        if response is not None:
+            for header, value in response.getheaders():
+                if header.lower() == "set-cookie":
+                    name, _, rest = value.partition("=")
+                    self.cookies[name] = rest.split(";", 1)[0]
+            return (
+                status,
+                response.getheader("Location", ""),
+                data.decode("utf-8", "replace"),
+            )
+        return status, "", ""
+
+    def get(self, path, kind="page"):
+        return self.request("GET", path, kind=kind)
+
+    def post(self, path, fields, kind="post"):
+        fields = {"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **fields}
+        return self.request(
+            "POST",
+            path,
+            urlencode(fields).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            kind,
+        )
+
+    def log_in(self, username: str, totp_code=None) -> None:
+        self.get("/accounts/login/", kind="login")
+        status, location, _ = self.post(
+            "/accounts/login/", {"username": username, "password": PASSWORD}, "login"
+        )
+        if status != 302:
+            raise RuntimeError(f"{username} could not log in ({status})")
+        if totp_code is not None:
+            status, location, _ = self.get("/", kind="login")
+            if "/accounts/2fa/" in location:
+                self.get("/accounts/2fa/", kind="login")
+                status, _, _ = self.post(
+                    "/accounts/2fa/", {"code": totp_code()}, "login"
+                )
+                if status != 302:
+                    raise RuntimeError(f"{username}: second factor refused ({status})")
+
+    def upload(self, path: str, name: str, content: bytes):
+        boundary = secrets.token_hex(12)
+        token = self.cookies.get("csrftoken", "")
+        parts = [
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="csrfmiddlewaretoken"\r\n\r\n{token}\r\n',
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+            f'filename="{name}"\r\nContent-Type: application/pdf\r\n\r\n',
+        ]
+        body = "".join(parts).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        return self.request(
+            "POST",
+            path + "upload/",
+            body,
+            {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+            "upload",
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--officers", type=int, default=8)
+    parser.add_argument("--reviewers", type=int, default=3)
+    parser.add_argument("--leaders", type=int, default=3)
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        print("The load test runs against PostgreSQL (DATABASE_URL).", file=sys.stderr)
+        return 2
+    world = build_world(args.officers, args.reviewers, args.leaders)
+    connection.close()
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603 - our own server
+        [
+            sys.executable, "-m", "gunicorn", "config.wsgi:application",
+            "--workers", "2", "--threads", "4", "--worker-class", "gthread",
+            "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+            "--timeout", "60",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )  # fmt: skip
+    log: list[tuple[str, int, float]] = []
+    lock = threading.Lock()
+    acked_uploads: list[tuple[int, str, str]] = []
+    decisions: Counter = Counter()
+    errors: list[str] = []
+    deadline = time.monotonic() + args.seconds
+    try:
+        wait_for(port)
+
+        def running() -> bool:
+            return time.monotonic() < deadline and len(log) < MAX_REQUESTS
+
+        def officer(username, criteria):
+            browser = Browser(port, log, lock)
+            browser.log_in(username)
+            rng = random.Random(username)  # noqa: S311 - load pattern
+            while running():
+                assessment_id, path = rng.choice(criteria)
+                content = b"%PDF-1.4\n% " + secrets.token_hex(16).encode() + b"\n"
+                name = f"minh-chung-{secrets.token_hex(4)}.pdf"
+                status, location, _ = browser.upload(path, name, content)
+                if status == 302 and location.endswith(path):
+                    with lock:
+                        acked_uploads.append(
+                            (assessment_id, name, hashlib.sha256(content).hexdigest())
+                        )
+                    browser.post(path + "submit/", {}, "submit")
+                browser.get(path)
+
+        def reviewer(username):
+            browser = Browser(port, log, lock)
+            browser.log_in(username, totp_code=lambda: current_code(username))
+            rng = random.Random(username)  # noqa: S311 - load pattern
+            while running():
+                _, _, page = browser.get("/review/", kind="queue")
+                paths = re.findall(r'href="(/wards/[^"]+/\d+/\d+/)"', page)
+                if not paths:
+                    time.sleep(0.05)
+                    continue
+                path = rng.choice(paths[:10])
+                action = rng.choice(["approve", "approve", "return"])
+                status, location, _ = browser.post(
+                    f"{path}{action}/", {"reason": "Cần bổ sung."}, "decision"
+                )
+                if status != 302:
+                    continue
+                _, _, result = browser.get(location)
+                if 'class="message success"' in result:
+                    with lock:
+                        decisions[(path, action)] += 1
+
+        def leader(username, code):
+            browser = Browser(port, log, lock)
+            browser.log_in(username, totp_code=lambda: current_code(username))
+            while running():
+                browser.get(f"/dashboard/{code}/", kind="dashboard")
+                browser.get("/wards/", kind="dashboard")
+                browser.get(
+                    f"/dashboard/export/wards.csv?province={code}", kind="export"
+                )
+
+        threads = [
+            threading.Thread(target=guard(officer, errors), args=(u, c))
+            for u, c in world["officers"]
+        ]
+        threads += [
+            threading.Thread(target=guard(reviewer, errors), args=(u,))
+            for u in world["reviewers"]
+        ]
+        threads += [
+            threading.Thread(target=guard(leader, errors), args=(u, world["province"]))
+            for u in world["leaders"]
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=args.seconds + 120)
+        elapsed = time.monotonic() - started
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    report(log, elapsed, len(threads))
+    problems = verify(log, acked_uploads, decisions, world) + errors
+    for problem in problems:
+        print(f"FAILED: {problem}")
+    print("load test: " + ("FAILED" if problems else "all checks passed"))
+    return 1 if problems else 0
+
+
+def guard(function, errors):
+    def run(*args):
+        try:
+            function(*args)
+        except Exception as exc:  # noqa: BLE001 - reported as a failure
+            errors.append(f"{function.__name__} {args[0]}: {exc!r}")
+
+    return run
+
+
+def build_world(officers: int, reviewers: int, leaders: int) -> dict:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import User
+    from criteria.services import import_criteria_file
+    from wards.demo import CRITERIA_FILE
+    from wards.models import Membership, Province, Ward
+    from wards.services import enrol_ward
+
+    criteria_set = import_criteria_file(CRITERIA_FILE).criteria_set
+    suffix = secrets.token_hex(3)
+    province = Province.objects.create(code=f"L{suffix[:5]}", name=f"Tỉnh tải {suffix}")
+    world = {"province": province.code, "officers": [], "reviewers": [], "leaders": []}
+    for i in range(officers):
+        ward = Ward.objects.create(
+            code=f"L{suffix[:3]}{i:03d}", name=f"Phường tải {i}", province=province
+        )
+        enrolment = enrol_ward(
+            ward=ward, year=2026, criteria_set=criteria_set, track="ministry"
+        )
+        user = User.objects.create_user(f"load-officer-{suffix}-{i}", password=PASSWORD)
+        Membership.objects.create(user=user, role="officer", ward=ward)
+        criteria = [
+            (a.pk, f"/wards/{ward.code}/2026/{a.criterion.number}/")
+            for a in enrolment.assessments.select_related("criterion").filter(
+                criterion__assessed="anytime"
+            )
+        ]
+        world["officers"].append((user.username, criteria))
+    for role, count, key in [
+        ("reviewer", reviewers, "reviewers"),
+        ("provincial_leader", leaders, "leaders"),
+    ]:
+        for i in range(count):
+            user = User.objects.create_user(
+                f"load-{key}-{suffix}-{i}", password=PASSWORD
+            )
+            Membership.objects.create(user=user, role=role, province=province)
+            TOTPDevice.objects.create(
+                user=user, name="load", key=TOTP_HEX, confirmed=True
+            )
+            world[key].append(user.username)
+    world["province_id"] = province.pk
+    return world
+
+
+def current_code(username: str) -> str:
+    from django.db import connection
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user__username=username)
+    connection.close()
+    return f"{TOTP(device.bin_key).token():06d}"
+
+
+def report(log, elapsed: float, users: int) -> None:
+    statuses = Counter(status for _kind, status, _ms in log)
+    times = sorted(ms for _kind, _status, ms in log)
+    kinds = Counter(kind for kind, _status, _ms in log)
+
+    def pct(p: float) -> float:
+        return times[min(len(times) - 1, int(p * len(times)))] if times else 0.0
+
+    print(f"{users} simulated users for {elapsed:.1f} s on loopback")
+    print(
+        f"requests: {len(log)} ({len(log) / max(elapsed, 0.001):.1f}/s); "
+        + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+    )
+    print("statuses: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())))
+    if times:
+        print(
+            f"latency ms: median {statistics.median(times):.1f}, p95 {pct(0.95):.1f}, "
+            f"p99 {pct(0.99):.1f}, max {times[-1]:.1f}"
+        )
+
+
+def verify(log, acked_uploads, decisions, world) -> list[str]:
+    from django.core.files.storage import default_storage
+
+    from evidence.integrity import sha256_of
+    from evidence.models import Assessment, Evidence, ReviewEvent
+
+    problems = []
+    server_errors = [s for _k, s, _ms in log if s >= 500]
+    if server_errors:
+        problems.append(f"{len(server_errors)} responses were 5xx or failed")
+    if not acked_uploads:
+        problems.append("no upload was acknowledged")
+    for assessment_id, name, sha in acked_uploads:
+        row = Evidence.objects.filter(
+            assessment_id=assessment_id, original_name=name, sha256=sha
+        ).first()
+        if row is None:
+            problems.append(f"acknowledged upload {name} is not in the database")
+        elif sha256_of(default_storage, row.file.name) != sha:
+            problems.append(f"stored file of {name} does not match its SHA-256")
+    events = ReviewEvent.objects.filter(
+        assessment__enrolment__ward__province_id=world["province_id"]
+    ).order_by("assessment_id", "created_at", "pk")
+    told = sum(decisions.values())
+    recorded = events.filter(action__in=["approve", "return"]).count()
+    if told != recorded:
+        problems.append(f"reviewers were told of {told} decisions, {recorded} recorded")
+    chains: dict[int, list] = defaultdict(list)
+    for event in events:
+        chains[event.assessment_id].append(event)
+    for assessment_id, chain in chains.items():
+        status = "not_started"
+        for event in chain:
+            if event.from_status != status:
+                problems.append(f"assessment {assessment_id}: broken history")
+                break
+            status = event.to_status
+        else:
+            if Assessment.objects.get(pk=assessment_id).status != status:
+                problems.append(
+                    f"assessment {assessment_id}: status and history differ"
+                )
+    print(
+        f"verified: {len(acked_uploads)} acknowledged uploads, {told} decisions, "
+        f"{len(chains)} assessment histories"
+    )
+    return problems
+
+
+def wait_for(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start within 30 s")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
