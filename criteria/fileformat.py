@@ -60,6 +60,18 @@ class CriteriaFileError(DataFileError):
     """A criteria file that cannot be imported."""
 
 
+def read_data_file(path, error: type[DataFileError]) -> bytes:
+    """The bytes of a data file, or `error` saying why it cannot be read."""
+    from pathlib import Path
+
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise error(
+            _("cannot read the file (%(error)s).") % {"error": exc.strerror}
+        ) from None
+
+
 def decode_text(data: bytes, error: type[DataFileError]) -> str:
     """The file's text, or `error` naming the first line that is not UTF-8."""
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .fileformat import CriteriaFile, CriteriaFileError, parse
+from .fileformat import CriteriaFile, CriteriaFileError, parse, read_data_file
 from .models import CriteriaSet, Criterion, CriterionGroup
 
 
@@ -22,12 +22,7 @@ class ImportResult:
 
 def import_criteria_file(path: Path | str) -> ImportResult:
     """Read a criteria file and load it; nothing is written if it has a fault."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise CriteriaFileError(
-            _("cannot read the file (%(error)s).") % {"error": exc.strerror}
-        ) from None
+    data = read_data_file(path, CriteriaFileError)
     return import_criteria_set(parsed=parse(data))
 
 

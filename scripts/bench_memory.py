@@ -13,13 +13,15 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from serving import free_port, wait_for  # noqa: E402
+
 SIZE = 100 * 1024 * 1024
 CHUNK = 1024 * 1024
 
@@ -109,23 +111,6 @@ def sign_in_and_pick_criterion() -> tuple[str, str]:
     ward = membership.ward.code
     path = f"/wards/{ward}/{assessment.enrolment.year}/{assessment.criterion.number}/"
     return session.session_key, path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start within 30 s")
 
 
 def worker_pid(master: int) -> int:

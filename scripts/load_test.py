@@ -19,7 +19,6 @@ import random
 import re
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from serving import free_port, wait_for  # noqa: E402
+
 PASSWORD = "load-test-pass-2026"  # noqa: S105 - throwaway accounts
 TOTP_HEX = "3132333435363738393031323334353637383930"
 MAX_REQUESTS = 50_000
@@ -142,9 +144,7 @@ def main() -> int:
     world = build_world(args.officers, args.reviewers, args.leaders)
     connection.close()
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(  # noqa: S603 - our own server
         [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
@@ -380,17 +380,6 @@ def verify(log, acked_uploads, decisions, world) -> list[str]:
         f"{len(chains)} assessment histories"
     )
     return problems
-
-
-def wait_for(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start within 30 s")
 
 
 if __name__ == "__main__":

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from serving import free_port, wait_for  # noqa: E402
+
 OUT = ROOT / "screenshots"
 PASSWORD = os.environ.get("DEMO_PASSWORD", "kieumau-demo")
 SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
@@ -41,9 +42,7 @@ def main() -> int:
         return 1
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(  # noqa: S603 - our own dev server
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
@@ -104,17 +103,6 @@ def demo_code(username: str) -> str:
         check=True,
     )
     return result.stdout.strip()
-
-
-def wait_for(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the development server did not start within 30 s")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from criteria.fileformat import DataFileError, decode_text
+from criteria.fileformat import DataFileError, decode_text, read_data_file
 from criteria.models import CriteriaSet, Criterion
 from evidence.models import Assessment
 
@@ -78,12 +78,7 @@ def enrol_ward(
 
 def import_wards_file(path: Path | str) -> WardImportResult:
     """Read a wards CSV and load it; nothing is written if it has a fault."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise WardFileError(
-            _("cannot read the file (%(error)s).") % {"error": exc.strerror}
-        ) from None
+    data = read_data_file(path, WardFileError)
     return import_wards(rows=_read_ward_rows(decode_text(data, WardFileError)))
 
 

@@ -24,6 +24,21 @@ def _selected_year(request: HttpRequest, enrolments) -> int | None:
     return enrolments.aggregate(latest=Max("year"))["latest"]
 
 
+def _enrolment_or_404(request: HttpRequest, code: str):
+    """The ward's enrolment for the year asked (or its latest), within scope."""
+    visible = Enrolment.objects.visible_to(request.user).filter(ward__code=code)
+    year = _selected_year(request, visible)
+    enrolment = (
+        visible.filter(year=year)
+        .with_progress()
+        .select_related("ward__province", "criteria_set")
+        .first()
+    )
+    if enrolment is None:
+        raise Http404
+    return enrolment, visible
+
+
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -81,16 +96,7 @@ def ward_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One ward's year: progress and every criterion with its status."""
-    visible = Enrolment.objects.visible_to(request.user).filter(ward__code=code)
-    year = _selected_year(request, visible)
-    enrolment = (
-        visible.filter(year=year)
-        .with_progress()
-        .select_related("ward__province", "criteria_set")
-        .first()
-    )
-    if enrolment is None:
-        raise Http404
+    enrolment, visible = _enrolment_or_404(request, code)
     last_event = ReviewEvent.objects.filter(assessment=OuterRef("pk")).order_by(
         "-created_at", "-pk"
     )
@@ -143,16 +149,7 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def ward_dossier(request: HttpRequest, code: str) -> HttpResponse:
     """A printable dossier: criteria, status, evidence with SHA-256, history."""
-    visible = Enrolment.objects.visible_to(request.user).filter(ward__code=code)
-    year = _selected_year(request, visible)
-    enrolment = (
-        visible.filter(year=year)
-        .with_progress()
-        .select_related("ward__province", "criteria_set")
-        .first()
-    )
-    if enrolment is None:
-        raise Http404
+    enrolment, visible = _enrolment_or_404(request, code)
     assessments = list(
         Assessment.objects.filter(enrolment=enrolment)
         .select_related("criterion__group")
