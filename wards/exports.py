@@ -21,7 +21,7 @@ def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence]
     writer = csv.writer(buffer)
     writer.writerow(headers)
     for row in rows:
-        writer.writerow(["" if cell is None else cell for cell in row])
+        writer.writerow([_csv_cell(cell) for cell in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
@@ -40,6 +40,18 @@ def xlsx_response(
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value):
+    """A cell a spreadsheet will show as text, never run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _cell(value):

@@ -361,3 +361,11 @@ def test_unknown_exports_are_404(client, country):
     client.force_login(member(Role.NATIONAL_LEADER))
     assert client.get("/dashboard/export/secrets.csv").status_code == 404
     assert client.get("/dashboard/export/wards.pdf?province=38").status_code == 404
+
+
+def test_csv_cells_never_become_formulas(client, country):
+    country["Lam Sơn"].ward.name = '=HYPERLINK("http://x","bấm")'
+    country["Lam Sơn"].ward.save()
+    client.force_login(member(Role.NATIONAL_LEADER))
+    rows = read_csv(client.get("/dashboard/export/wards.csv", {"province": "38"}))
+    assert [r[1] for r in rows if "HYPER" in r[1]] == ['\'=HYPERLINK("http://x","bấm")']
