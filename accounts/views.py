@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -26,7 +28,7 @@ def _next(request: HttpRequest) -> str:
 def two_factor(request: HttpRequest) -> HttpResponse:
     """Ask for the authenticator's code (or a recovery code)."""
     if not second_factor.has_second_factor(request.user):
-        return redirect(f"{request.path}setup/?next={_next(request)}")
+        return redirect(f"{request.path}setup/?{urlencode({'next': _next(request)})}")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if second_factor.verify(request, form.cleaned_data["code"]):
@@ -43,7 +45,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 @login_required
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app by its QR code, then show recovery codes."""
-    if second_factor.has_second_factor(request.user) and not request.user.is_verified():
+    if second_factor.has_second_factor(request.user):
+        # Replacing an authenticator takes an administrator's reset, so a
+        # stolen session cannot swap in the thief's phone.
         return redirect("two_factor")
     device = second_factor.pending_device(request.user)
     form = CodeForm(request.POST or None)

@@ -111,7 +111,6 @@ AXES_COOLOFF_TIME = env.float("LOGIN_LOCKOUT_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = False
 
 # Sessions end after SESSION_IDLE_MINUTES without a request, and in any case
@@ -183,6 +182,8 @@ if _MAIL_BACKEND.endswith("smtp.EmailBackend"):
     }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kieumau@localhost")
 
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
 # The web layer. Production sits behind a TLS-terminating proxy that sets
 # X-Forwarded-Proto; HTTPS is then required and remembered (HSTS).
 SESSION_COOKIE_HTTPONLY = True
@@ -208,6 +209,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 if env.bool("BEHIND_TLS_PROXY", default=not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Lock-outs go by the client's address, which the proxy (one hop, that
+    # overwrites X-Forwarded-For) passes on; not by the proxy's own.
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_COUNT = 1
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Content Security Policy: nothing inline without the request's nonce, and
@@ -239,6 +244,8 @@ LOGGING = {
 
 # The password of the demo accounts that `manage.py setup_demo` creates.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="kieumau-demo")
+# Demo accounts have a known password: only development may load them.
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=DEBUG)
 
 # Background work (notification e-mails) goes through Django's tasks framework.
 # The immediate backend runs a task in the process that enqueued it, after the

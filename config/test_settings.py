@@ -23,3 +23,4 @@ STORAGES = {
 }
 # The test client speaks plain HTTP; tests of the HTTPS redirect turn it on.
 SECURE_SSL_REDIRECT = False
+DEMO_DATA_ALLOWED = True

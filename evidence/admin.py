@@ -61,6 +61,8 @@ class EvidenceAdmin(admin.ModelAdmin):
         "assessment",
         "file",
         "original_name",
+        "description",
+        "document_date",
         "content_type",
         "size",
         "sha256",

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from criteria.models import CriterionGroup
+from wards.dashboards import is_number
 from wards.models import Ward
 from wards.querysets import scope_of
 
@@ -235,10 +236,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if ward:
         queue = queue.filter(enrolment__ward__code=ward)
     group = request.GET.get("group", "")
-    if group.isdigit():
+    if is_number(group):
         queue = queue.filter(criterion__group_id=int(group))
     min_days = request.GET.get("older_than", "")
-    if min_days.isdigit():
+    if is_number(min_days):
         cutoff = timezone.now() - dt.timedelta(days=min(int(min_days), 3650))
         queue = queue.filter(submitted_at__lte=cutoff)
     claimed = request.GET.get("claimed", "")

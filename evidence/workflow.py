@@ -142,7 +142,12 @@ def claim(assessment: Assessment, *, actor: Any) -> Outcome:
 def approve(assessment: Assessment, *, actor: Any, comment: str = "") -> Outcome:
     """Approve a submitted criterion; it now counts towards the ward's progress."""
     return _transition(
-        assessment, Action.APPROVE, actor, comment=comment, change=_decided(actor)
+        assessment,
+        Action.APPROVE,
+        actor,
+        comment=comment,
+        check=_not_own_submission(actor),
+        change=_decided(actor),
     )
 
 
@@ -153,6 +158,7 @@ def return_for_rework(assessment: Assessment, *, actor: Any, reason: str) -> Out
         Action.RETURN,
         actor,
         comment=_required_reason(reason),
+        check=_not_own_submission(actor),
         change=_decided(actor),
     )
 
@@ -262,6 +268,16 @@ def _transition(
 def _attach(evidence: Evidence, locked: Assessment) -> None:
     evidence.assessment = locked
     evidence.save()
+
+
+def _not_own_submission(actor: Any):
+    def check(locked: Assessment) -> None:
+        if locked.submitted_by_id == actor.pk:
+            raise WorkflowError(
+                _("You submitted this criterion; another reviewer must decide it.")
+            )
+
+    return check
 
 
 def _decided(actor: Any):

@@ -37,6 +37,12 @@ class EnrolmentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_progress()
 
+    def get_readonly_fields(self, request, obj=None):
+        # Once a ward has a dossier, moving it would rewrite its history.
+        if obj is not None and obj.assessments.exists():
+            return ["ward", "year", "criteria_set"]
+        return []
+
     @admin.display(description=_("progress"))
     def progress(self, enrolment: Enrolment) -> str:
         return enrolment.progress

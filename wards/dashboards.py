@@ -49,12 +49,17 @@ class Filters:
         return urlencode(self.as_query())
 
 
+def is_number(text: str) -> bool:
+    """A whole number in ASCII digits (str.isdigit also accepts "²")."""
+    return 0 < len(text) <= 9 and text.isascii() and text.isdigit()
+
+
 def read_filters(request, *, province: Province | None = None) -> Filters:
     """Filters from the query string, limited to what the user may see."""
     visible = Enrolment.objects.visible_to(request.user)
     years = list(visible.order_by("-year").values_list("year", flat=True).distinct())
     text = request.GET.get("year", "")
-    year = int(text) if text.isdigit() else (years[0] if years else None)
+    year = int(text) if is_number(text) else (years[0] if years else None)
     if province is None:
         code = request.GET.get("province", "")
         if code:

@@ -40,9 +40,9 @@ CRITERIA_FILE = (
 WARDS_FILE = DATA / "demo-wards.csv"
 DEMO_YEAR = 2023
 DEFAULT_PASSWORD = "kieumau-demo"  # noqa: S105 - documented demo password
-# The demo accounts that need a second factor share this authenticator key
-# (base32 DOI3UKVBU4BAVACRXEN2FKQ2OAQKQBI3 in an app, or `manage.py demo_code`).
-DEMO_TOTP_HEX = "1b91ba2aa1a7020a8051b91ba2aa1a7020a8051b"
+# Demo accounts that need a second factor get an authenticator with a random
+# key under this name; `manage.py demo_code USER` prints its current code.
+DEMO_DEVICE = "Demo authenticator"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 MINISTRY, PROVINCE = Enrolment.Track.MINISTRY, Enrolment.Track.PROVINCE
@@ -198,9 +198,7 @@ def _create_accounts(password, wards, provinces) -> _Accounts:
         province = provinces.get(province_code) if province_code else None
         Membership.objects.create(user=user, role=role, ward=ward, province=province)
         if role in settings.SECOND_FACTOR_ROLES:
-            TOTPDevice.objects.create(
-                user=user, name="Demo authenticator", key=DEMO_TOTP_HEX, confirmed=True
-            )
+            TOTPDevice.objects.create(user=user, name=DEMO_DEVICE, confirmed=True)
         if role == Membership.Role.OFFICER:
             accounts.officers[ward.pk] = user
         elif role == Membership.Role.REVIEWER:

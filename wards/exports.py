@@ -57,7 +57,7 @@ def _csv_cell(value):
 def _cell(value):
     if hasattr(value, "tzinfo") and value.tzinfo is not None:
         return timezone.localtime(value).replace(tzinfo=None)
-    return value
+    return _csv_cell(value) if isinstance(value, str) else value
 
 
 def province_table(rows: list[dict]) -> tuple[list[str], list[list]]:

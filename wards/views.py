@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from evidence.models import Assessment, Evidence, ReviewEvent
 
+from .dashboards import is_number
 from .models import Enrolment, Membership, Province, Ward
 from .querysets import count_of, scope_of
 
@@ -19,7 +20,7 @@ WARDS_PER_PAGE = 50
 def _selected_year(request: HttpRequest, enrolments) -> int | None:
     """The year asked for, or the latest year the user can see."""
     year = request.GET.get("year", "")
-    if year.isdigit():
+    if is_number(year):
         return int(year)
     return enrolments.aggregate(latest=Max("year"))["latest"]
 

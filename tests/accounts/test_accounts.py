@@ -202,3 +202,10 @@ def test_admin_changes_are_recorded_and_viewable(admin_client, enrolment):
         admin_client.post(f"/admin/admin/logentry/{entry.pk}/delete/").status_code
         == 403
     )
+
+
+def test_a_session_cannot_swap_in_another_authenticator(client, reviewer):
+    client.force_login(reviewer)  # verified, with an authenticator
+    response = client.get("/accounts/2fa/setup/")
+    assert response.status_code == 302 and response["Location"].endswith("/2fa/")
+    assert not TOTPDevice.objects.filter(user=reviewer, confirmed=False).exists()

@@ -3,6 +3,7 @@ import pytest
 from evidence import workflow
 from evidence.models import Evidence, ReviewEvent
 from tests.evidence.conftest import add_file
+from tests.factories import WardFactory
 
 
 @pytest.fixture
@@ -73,3 +74,22 @@ def test_every_admin_list_opens(admin_client, history):
         "evidence/reviewevent",
     ]:
         assert admin_client.get(f"/admin/{path}/").status_code == 200, path
+
+
+@pytest.mark.django_db
+def test_the_admin_cannot_move_a_dossier_or_edit_evidence(admin_client, history):
+    assessment, evidence = history
+    enrolment = assessment.enrolment
+    other = WardFactory()
+    admin_client.post(
+        f"/admin/wards/enrolment/{enrolment.pk}/change/",
+        {"ward": other.pk, "year": 2020, "track": "province"},
+    )
+    enrolment.refresh_from_db()
+    assert (enrolment.ward_id, enrolment.year) != (other.pk, 2020)
+    admin_client.post(
+        f"/admin/evidence/evidence/{evidence.pk}/change/",
+        {"description": "sửa", "document_date": "2020-01-01"},
+    )
+    evidence.refresh_from_db()
+    assert evidence.description != "sửa" and evidence.document_date is None

@@ -210,3 +210,17 @@ def test_approved_criteria_count_towards_progress(assessment, reach, reviewer):
     workflow.revoke(assessment, actor=reviewer, reason="Sai số liệu")
     progress = Enrolment.objects.with_progress().get(pk=assessment.enrolment_id)
     assert progress.progress == "0/22"
+
+
+@pytest.mark.django_db
+def test_nobody_decides_their_own_submission(assessment, province, officer):
+    both = member(Membership.Role.REVIEWER, province=province)
+    Membership.objects.create(
+        user=both, role=Membership.Role.OFFICER, ward=assessment.enrolment.ward
+    )
+    add_file(assessment, both)
+    workflow.submit(assessment, actor=both)
+    with pytest.raises(workflow.WorkflowError, match="another reviewer"):
+        workflow.approve(assessment, actor=both)
+    with pytest.raises(workflow.WorkflowError, match="another reviewer"):
+        workflow.return_for_rework(assessment, actor=both, reason="x")

@@ -369,3 +369,13 @@ def test_csv_cells_never_become_formulas(client, country):
     client.force_login(member(Role.NATIONAL_LEADER))
     rows = read_csv(client.get("/dashboard/export/wards.csv", {"province": "38"}))
     assert [r[1] for r in rows if "HYPER" in r[1]] == ['\'=HYPERLINK("http://x","bấm")']
+
+
+def test_xlsx_cells_never_become_formulas(client, country):
+    country["Lam Sơn"].ward.name = "=1+1"
+    country["Lam Sơn"].ward.save()
+    client.force_login(member(Role.NATIONAL_LEADER))
+    response = client.get("/dashboard/export/wards.xlsx", {"province": "38"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = [row[1] for row in sheet.iter_rows(min_row=2) if "1+1" in str(row[1].value)]
+    assert [(c.value, c.data_type) for c in cells] == [("'=1+1", "s")]

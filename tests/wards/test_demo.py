@@ -113,3 +113,25 @@ def test_without_the_demo_there_are_no_demo_accounts():
     demo.load_reference_data()
     assert not User.objects.filter(username__startswith="demo-").exists()
     assert Criterion.objects.count() == 22
+
+
+@pytest.mark.django_db
+def test_demo_data_is_refused_outside_development(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="never on a production database"):
+        call_command("setup_demo", verbosity=0)
+    assert not User.objects.filter(username="demo-admin").exists()
+
+
+def test_demo_codes_are_for_demo_accounts_only(loaded):
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command("demo_code", "demo-reviewer", stdout=out)
+    assert out.getvalue().strip().isdigit() and len(out.getvalue().strip()) == 6
+    with pytest.raises(CommandError):
+        call_command("demo_code", "officer-38002")

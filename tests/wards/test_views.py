@@ -113,3 +113,17 @@ def test_grouped_numbers_follow_the_language():
         assert intcomma(3321) == "3.321"
     with translation.override("en"):
         assert intcomma(3321) == "3,321"
+
+
+@pytest.mark.django_db
+def test_odd_digits_in_numbers_are_not_errors(client, national, reviewer, enrolment):
+    client.force_login(national)
+    for url in [
+        "/wards/?year=²",
+        f"/wards/{enrolment.ward.code}/?year=²",
+        "/dashboard/?year=²",
+        "/dashboard/trend/?year=٣",
+    ]:
+        assert client.get(url).status_code in (200, 302, 404), url
+    client.force_login(reviewer)
+    assert client.get("/review/?group=²&older_than=²").status_code == 200

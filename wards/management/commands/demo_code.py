@@ -15,7 +15,7 @@ class Command(BaseCommand):
         if username not in {account[0] for account in demo.DEMO_ACCOUNTS}:
             raise CommandError("Only the demo accounts' codes can be shown.")
         device = TOTPDevice.objects.filter(
-            user__username=username, confirmed=True, key=demo.DEMO_TOTP_HEX
+            user__username=username, confirmed=True, name=demo.DEMO_DEVICE
         ).first()
         if device is None:
             raise CommandError(f"{username} has no demo authenticator.")

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from wards import demo
 
@@ -16,6 +16,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, reset: bool, **options):
+        if not settings.DEMO_DATA_ALLOWED:
+            raise CommandError(
+                "Demo accounts have a known password: demo data loads only with "
+                "DEBUG on or DEMO_DATA_ALLOWED=true, never on a production database."
+            )
         if reset:
             demo.remove_demo()
         if demo.is_loaded():
@@ -32,7 +37,6 @@ class Command(BaseCommand):
         for username, role, *_scope in demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<14} {role.label}")
         self.stdout.write(
-            "Reviewer, leader and administrator accounts also need a second factor: "
-            "add the key DOI3UKVBU4BAVACRXEN2FKQ2OAQKQBI3 to an authenticator app, "
-            "or run `manage.py demo_code USER`."
+            "Reviewer, leader and administrator accounts also need a second-factor "
+            "code: DEBUG=true .venv/bin/python manage.py demo_code demo-reviewer"
         )
