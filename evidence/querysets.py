@@ -38,7 +38,8 @@ class ReviewEventQuerySet(models.QuerySet):
         return (
             self.filter(scope.ward_filter("assessment__enrolment__ward__"))
             .exclude(actor=user)
-            .exclude(action="claim")
+            # Claims and each file added are detail; the feed is for steps.
+            .exclude(action__in=["claim", "add_evidence", "withdraw_evidence"])
             .order_by("-created_at", "-pk")
         )
 

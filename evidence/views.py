@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from criteria.models import CriterionGroup
+from wards.collation import vi_key
 from wards.dashboards import is_number
 from wards.models import Ward
 from wards.querysets import scope_of
@@ -226,9 +227,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if not scope.reviews:
         raise Http404
     queue = Assessment.objects.review_queue_for(request.user)
-    wards = Ward.objects.filter(
-        pk__in=queue.order_by().values("enrolment__ward")
-    ).order_by("name")
+    wards = sorted(
+        Ward.objects.filter(pk__in=queue.order_by().values("enrolment__ward")),
+        key=lambda ward: vi_key(ward.name),
+    )
     groups = CriterionGroup.objects.filter(
         pk__in=queue.order_by().values("criterion__group")
     ).order_by("position")

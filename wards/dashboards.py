@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, FloatField, Max, Min, Q
+from django.db.models import Count, FloatField, Max, Min, Q
 from django.db.models.functions import Cast, NullIf, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from evidence.models import Assessment, ReviewEvent
 
+from .collation import vi_key
 from .models import Enrolment, Province
 from .querysets import scope_of
 
@@ -156,7 +157,7 @@ def province_rows(enrolments, *, group: str = "", progress=None) -> list[dict]:
         .order_by()
     }
     now = timezone.now()
-    rows = sorted(by_province.values(), key=lambda r: r["ward__province__name"])
+    rows = sorted(by_province.values(), key=lambda r: vi_key(r["ward__province__name"]))
     for row in rows:
         waiting = pending.get(row["ward__province_id"], {})
         row["pending"] = waiting.get("pending", 0)
@@ -286,13 +287,14 @@ def criteria_holding_back(enrolments, *, group: str = "") -> list[dict]:
 
 def ward_rows(enrolments, *, group: str = "") -> list[Enrolment]:
     """The province's wards, best progress first, with pending/returned/activity."""
-    return list(
+    rows = list(
         enrolments.with_progress(group=group)
         .with_activity()
         .annotate(ratio=_ratio())
         .select_related("ward")
-        .order_by(F("ratio").desc(nulls_last=True), "ward__name")
     )
+    rows.sort(key=lambda e: (-(e.ratio or 0.0), vi_key(e.ward.name)))
+    return rows
 
 
 def heatmap(enrolments, *, group: str = "") -> dict:

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
@@ -246,6 +247,12 @@ class _DemoWriter:
             return
         months = (11, 12) if criterion.year_end_only else (7, 10)
         submitted = max(_moment(rng, *months), added + dt.timedelta(days=1))
+        if status == S.SUBMITTED:
+            # Still waiting: submitted in the last fortnight, so the review
+            # queue shows real ages and only some items are overdue.
+            submitted = timezone.now() - dt.timedelta(
+                days=rng.randint(0, 13), hours=rng.randint(1, 20)
+            )
         assessment.submitted_by, assessment.submitted_at = officer, submitted
         self._event(index, officer, "submit", S.IN_PROGRESS, S.SUBMITTED, submitted)
         if status == S.SUBMITTED:

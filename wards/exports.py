@@ -49,6 +49,8 @@ def _csv_cell(value):
     """A cell a spreadsheet will show as text, never run as a formula."""
     if value is None:
         return ""
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from evidence.models import Assessment, Evidence, ReviewEvent
 
+from .collation import vi_key
 from .dashboards import is_number
 from .models import Enrolment, Membership, Province, Ward
 from .querysets import count_of, scope_of
@@ -66,8 +67,11 @@ def ward_list(request: HttpRequest) -> HttpResponse:
         .select_related("ward__province")
         .order_by("ward__province__name", "-approved_count", "ward__name")
     )
-    provinces = Province.objects.filter(
-        pk__in=visible.filter(year=year).values("ward__province")
+    provinces = sorted(
+        Province.objects.filter(
+            pk__in=visible.filter(year=year).values("ward__province")
+        ),
+        key=lambda province: vi_key(province.name),
     )
     province = request.GET.get("province", "")
     if province:

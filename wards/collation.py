@@ -1,0 +1,29 @@
+"""Vietnamese alphabetical order, for lists sorted in Python.
+
+Databases sort "Đà Nẵng" after "Thanh Hóa" and "Ô Chợ Dừa" after "Trúc
+Bạch"; Vietnamese readers expect Đ right after D and Ô among the O's. Letters
+compare first (a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y),
+then tone marks break ties.
+"""
+
+import unicodedata
+
+ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+RANK = {letter: index for index, letter in enumerate(ALPHABET)}
+TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn
+
+
+def vi_key(text: str) -> tuple:
+    """A sort key that puts Vietnamese words in dictionary order."""
+    letters, tones = [], []
+    for char in unicodedata.normalize("NFC", text.casefold()):
+        parts = unicodedata.normalize("NFD", char)
+        base = parts[0] + "".join(m for m in parts[1:] if m in LETTER_MARKS)
+        base = unicodedata.normalize("NFC", base)
+        if base in RANK:
+            letters.append((1, RANK[base]))
+        else:
+            letters.append((0 if not base.isalnum() else 2, ord(base[0])))
+        tones.append(max((TONES.get(m, 0) for m in parts[1:]), default=0))
+    return (tuple(letters), tuple(tones))
