@@ -40,3 +40,22 @@ def test_the_generator_refuses_a_database_with_those_provinces():
     Province.objects.create(code="01", name="Hà Nội")
     with pytest.raises(ValueError, match="database of its own"):
         national.generate(years=[2026], total=70, biggest=4)
+
+
+@pytest.mark.django_db
+def test_the_page_benchmark_runs_and_prints_its_table(settings):
+    from io import StringIO
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+
+    from django.core.management import call_command
+
+    national.generate(years=[2026], total=70, biggest=4)
+    out = StringIO()
+    call_command("bench_pages", requests=2, stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[1].split()[:2] == ["page", "queries"]
+    labels = [line.split("  ")[0] for line in lines[2:]]
+    assert labels[0] == "minimal view (/healthz)"
+    assert any(label.startswith("province dashboard (Hồ Chí Minh") for label in labels)
+    assert len(labels) == 8
