@@ -62,6 +62,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kieumau_bench
 bench: install ## National-scale benchmark on PostgreSQL (BENCH_DATABASE_URL).
 	@export DATABASE_URL="$(BENCH_DATABASE_URL)" DEBUG=false ALLOWED_HOSTS=127.0.0.1 \
 		SECRET_KEY=bench-only-secret-key-never-used-in-production SECURE_COOKIES=false \
+		SECURE_SSL_REDIRECT=false BEHIND_TLS_PROXY=false \
 		PRIVATE_MEDIA_ROOT="$(CURDIR)/var/bench-media"; \
 	$(PY) scripts/ensure_database.py && \
 	$(PY) manage.py migrate --no-input --verbosity 0 && \

@@ -81,6 +81,7 @@ def sign_in_and_pick_criterion() -> tuple[str, str]:
     from django.contrib.sessions.backends.db import SessionStore
 
     from accounts.models import User
+    from accounts.sessions import LOGIN_AT
     from evidence.models import Assessment
     from wards.models import Membership
 
@@ -107,6 +108,7 @@ def sign_in_and_pick_criterion() -> tuple[str, str]:
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[LOGIN_AT] = int(time.time())
     session.create()
     ward = membership.ward.code
     path = f"/wards/{ward}/{assessment.enrolment.year}/{assessment.criterion.number}/"
