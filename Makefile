@@ -20,9 +20,14 @@ $(VENV)/.installed: requirements.lock
 	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	@touch $@
 
-install: $(VENV)/.installed messages ## Create the virtualenv and install the locked dependencies.
+install: $(VENV)/.installed messages .env ## Create the virtualenv and install the locked dependencies.
 
-messages: $(VENV)/.installed ## Compile the translations in locale/.
+# A development checkout gets development settings, so that plain
+# `manage.py` commands work; production sets its variables itself.
+.env:
+	@printf '# Created by make for development; see .env.example.\nDEBUG=true\n' > $@
+
+messages: $(VENV)/.installed .env ## Compile the translations in locale/.
 	@command -v msgfmt >/dev/null || { \
 		echo "msgfmt not found: install gettext (apt install gettext)"; exit 1; }
 	@$(PY) manage.py compilemessages --verbosity 0
