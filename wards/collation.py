@@ -27,3 +27,17 @@ def vi_key(text: str) -> tuple:
             letters.append((0 if not base.isalnum() else 2, ord(base[0])))
         tones.append(max((TONES.get(m, 0) for m in parts[1:]), default=0))
     return (tuple(letters), tuple(tones))
+
+
+def vi_order(field: str):
+    """An ORDER BY term in Vietnamese order: ICU's collation on PostgreSQL.
+
+    SQLite has no Vietnamese collation; there the plain order stands.
+    """
+    from django.db import connection
+    from django.db.models import F
+    from django.db.models.functions import Collate
+
+    if connection.vendor == "postgresql":
+        return Collate(field, "vi-x-icu")
+    return F(field)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from evidence.models import Assessment, Evidence, ReviewEvent
 
-from .collation import vi_key
+from .collation import vi_key, vi_order
 from .dashboards import is_number
 from .models import Enrolment, Membership, Province, Ward
 from .querysets import count_of, scope_of
@@ -65,7 +65,9 @@ def ward_list(request: HttpRequest) -> HttpResponse:
         visible.filter(year=year)
         .with_progress()
         .select_related("ward__province")
-        .order_by("ward__province__name", "-approved_count", "ward__name")
+        .order_by(
+            vi_order("ward__province__name"), "-approved_count", vi_order("ward__name")
+        )
     )
     provinces = sorted(
         Province.objects.filter(

@@ -1,3 +1,5 @@
+import pytest
+
 from wards.collation import vi_key
 
 
@@ -35,3 +37,26 @@ def test_vietnamese_dictionary_order():
 def test_tones_only_break_ties():
     assert sorted(["Má", "Ma", "Mà", "Mạ"], key=vi_key) == ["Ma", "Mà", "Má", "Mạ"]
     assert sorted(["Phường 10", "Phường 2"], key=vi_key)[0] == "Phường 10"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_ward_list_is_in_vietnamese_order_on_postgresql(client):
+    from tests.factories import (
+        EnrolmentFactory,
+        ProvinceFactory,
+        WardFactory,
+        make_criteria_set,
+        member,
+    )
+    from wards.models import Membership
+
+    criteria_set = make_criteria_set(22)
+    province = ProvinceFactory()
+    for name in ["Trúc Bạch", "Đống Đa", "Ô Chợ Dừa", "Dịch Vọng"]:
+        EnrolmentFactory(
+            ward=WardFactory(name=name, province=province), criteria_set=criteria_set
+        )
+    client.force_login(member(Membership.Role.NATIONAL_LEADER))
+    names = [e.ward.name for e in client.get("/wards/").context["page"]]
+    assert names.index("Đống Đa") < names.index("Ô Chợ Dừa") < names.index("Trúc Bạch")
