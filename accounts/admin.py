@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.admin import ReadOnlyAdminMixin
 from wards.admin import MembershipInline
 
 from . import second_factor
@@ -38,7 +39,7 @@ class KieuMauUserAdmin(UserAdmin):
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(admin.ModelAdmin):
+class LogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The record of changes made in the admin: who, when, what. Read-only."""
 
     list_display = ["action_time", "user", "content_type", "object_repr", "action_flag"]
@@ -55,12 +56,3 @@ class LogEntryAdmin(admin.ModelAdmin):
         "action_flag",
         "change_message",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,20 +1,15 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdminMixin
+
 from .models import Assessment, Evidence, ReviewEvent
 
 
-class ReadOnlyEventInline(admin.TabularInline):
+class ReadOnlyEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReviewEvent
     extra = 0
-    can_delete = False
     fields = ["created_at", "actor", "action", "from_status", "to_status", "comment"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Assessment)
@@ -80,7 +75,7 @@ class EvidenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewEvent)
-class ReviewEventAdmin(admin.ModelAdmin):
+class ReviewEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The review log is append-only: it can be read here, never changed."""
 
     list_display = ["created_at", "assessment", "actor", "action", "to_status"]
@@ -92,12 +87,3 @@ class ReviewEventAdmin(admin.ModelAdmin):
         "assessment__criterion",
     ]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

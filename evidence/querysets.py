@@ -43,13 +43,10 @@ class ReviewEventQuerySet(models.QuerySet):
             .order_by("-created_at", "-pk")
         )
 
-    def recent_for(self, user: Any, *, ward=None, limit: int = 8) -> list:
-        """The latest events that concern `user` (in one ward, if given)."""
-        events = self.concerning(user)
-        if ward is not None:
-            events = events.filter(assessment__enrolment__ward=ward)
+    def recent_for(self, user: Any, *, limit: int = 8) -> list:
+        """The latest events that concern `user`."""
         return list(
-            events.select_related(
+            self.concerning(user).select_related(
                 "actor", "assessment__enrolment__ward", "assessment__criterion"
             )[:limit]
         )

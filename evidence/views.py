@@ -91,7 +91,7 @@ def _render_criterion(request, assessment, *, upload_form=None, reason_form=None
             "last_return": last_return
             if assessment.status == Assessment.Status.RETURNED
             else None,
-            "actions": {a.value if hasattr(a, "value") else a for a in actions},
+            "actions": {str(action) for action in actions},
             "upload_form": upload_form or UploadForm(),
             "reason_form": reason_form or ReasonForm(),
             "comment_form": CommentForm(),

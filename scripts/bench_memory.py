@@ -49,7 +49,10 @@ def main() -> int:
     try:
         wait_for(port)
         worker = worker_pid(server.pid)
-        conn = lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=300)  # noqa: E731
+
+        def conn():
+            return http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+
         csrf = csrf_token(conn(), path, cookie)
         cookies = f"{settings.SESSION_COOKIE_NAME}={cookie}; csrftoken={csrf}"
         upload(conn(), path, cookies, csrf, size=CHUNK)  # warm the worker

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, FloatField, Max, Min, Q
+from django.db.models import Count, FloatField, Min, Q
 from django.db.models.functions import Cast, NullIf, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,14 +35,13 @@ class Filters:
     group: str = ""
     years: list[int] = field(default_factory=list)
 
-    def as_query(self, **extra: Any) -> dict[str, Any]:
+    def as_query(self) -> dict[str, Any]:
         query = {
             "year": self.year or "",
             "province": self.province.code if self.province else "",
             "track": self.track,
             "group": self.group,
         }
-        query.update(extra)
         return {key: value for key, value in query.items() if value not in ("", None)}
 
     @property
@@ -366,12 +365,6 @@ def trend(user, filters: Filters) -> list[dict]:
 def can_see_province_dashboard(user, province: Province) -> bool:
     scope = scope_of(user)
     return scope.nationwide or province.pk in scope.province_ids
-
-
-def last_update(enrolments) -> dt.datetime | None:
-    return ReviewEvent.objects.filter(
-        assessment__enrolment__in=enrolments.values("pk")
-    ).aggregate(last=Max("created_at"))["last"]
 
 
 def band_labels() -> dict[str, str]:

@@ -30,13 +30,6 @@ class Scope:
     def is_empty(self) -> bool:
         return not (self.nationwide or self.province_ids or self.ward_ids)
 
-    def covers_ward(self, ward) -> bool:
-        return (
-            self.nationwide
-            or ward.pk in self.ward_ids
-            or ward.province_id in self.province_ids
-        )
-
     def is_officer_of(self, ward_id: int) -> bool:
         return ward_id in self.officer_ward_ids
 

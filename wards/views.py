@@ -145,7 +145,6 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
             "years": list(
                 visible.order_by("-year").values_list("year", flat=True).distinct()
             ),
-            "is_officer": Membership.Role.OFFICER in scope_of(request.user).roles,
             "recent_events": recent,
             "timeline": timeline,
         },
