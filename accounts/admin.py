@@ -4,8 +4,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from config.admin import ReadOnlyAdminMixin
-from wards.admin import MembershipInline
+from access.admin import MembershipInline
+from core.admin import ReadOnlyAdminMixin
 
 from . import second_factor
 from .models import User

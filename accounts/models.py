@@ -4,6 +4,8 @@ from django.contrib.sessions.models import Session
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from access.scope import scope_of
+
 
 class User(AbstractUser):
     """A person who signs in. What they may see comes from their memberships."""
@@ -35,8 +37,6 @@ class User(AbstractUser):
     @property
     def needs_second_factor(self) -> bool:
         """Reviewers, leaders and administrators must use a second factor."""
-        from wards.querysets import scope_of
-
         if self.is_staff or self.is_superuser:
             return True
         return bool(scope_of(self).roles & set(settings.SECOND_FACTOR_ROLES))

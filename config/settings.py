@@ -37,10 +37,15 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
-    "accounts",
+    "django_filters",
+    # The project's apps, from the ground up; docs/architecture.md.
     "wards",
     "criteria",
-    "evidence",
+    "access",
+    "accounts",
+    "assessments",
+    "dashboards",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -74,7 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "wards.context_processors.scope",
+                "access.context_processors.scope",
             ],
         },
     },
@@ -244,8 +249,11 @@ LOGGING = {
 
 # The password of the demo accounts that `manage.py setup_demo` creates.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="kieumau-demo")
-# Demo accounts have a known password: only development may load them.
+# Demo accounts have a known password: only development may load them. The
+# demo and benchmark commands (`devdata`) are not even installed otherwise.
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=DEBUG)
+if DEMO_DATA_ALLOWED:
+    INSTALLED_APPS.append("devdata")
 
 # Background work (notification e-mails) goes through Django's tasks framework.
 # The immediate backend runs a task in the process that enqueued it, after the

@@ -24,3 +24,5 @@ STORAGES = {
 # The test client speaks plain HTTP; tests of the HTTPS redirect turn it on.
 SECURE_SSL_REDIRECT = False
 DEMO_DATA_ALLOWED = True
+if "devdata" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS = [*INSTALLED_APPS, "devdata"]  # noqa: F405

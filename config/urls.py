@@ -8,8 +8,8 @@ admin.site.site_header = "Kiểu Mẫu"
 admin.site.site_title = "Kiểu Mẫu"
 
 urlpatterns = [
-    path("", include("wards.urls")),
-    path("", include("evidence.urls")),
+    path("", include("assessments.urls")),
+    path("", include("dashboards.urls")),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",

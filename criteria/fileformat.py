@@ -21,11 +21,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from core.datafiles import DataFileError, decode_text, read_data_file
+
 from .models import Criterion
 
+ILLUSTRATIVE_SET = Path(__file__).resolve().parent / "data" / "illustrative-22.csv"
 MAGIC = "kieumau-criteria"
 VERSION = "1"
 COLUMNS = [
@@ -41,46 +45,8 @@ COLUMNS = [
 REQUIRED_COLUMNS = {"number", "group", "title", "responsible_body", "assessed"}
 
 
-class DataFileError(ValueError):
-    """A data file that cannot be imported; says where (line, field) and why."""
-
-    def __init__(self, message: str, *, line: int | None = None, field: str = ""):
-        self.line = line
-        self.field = field
-        where = []
-        if line is not None:
-            where.append(_("line %(line)d") % {"line": line})
-        if field:
-            where.append(_("field “%(field)s”") % {"field": field})
-        prefix = (", ".join(where) + ": ") if where else ""
-        super().__init__(prefix + message)
-
-
 class CriteriaFileError(DataFileError):
     """A criteria file that cannot be imported."""
-
-
-def read_data_file(path, error: type[DataFileError]) -> bytes:
-    """The bytes of a data file, or `error` saying why it cannot be read."""
-    from pathlib import Path
-
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise error(
-            _("cannot read the file (%(error)s).") % {"error": exc.strerror}
-        ) from None
-
-
-def decode_text(data: bytes, error: type[DataFileError]) -> str:
-    """The file's text, or `error` naming the first line that is not UTF-8."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise error(
-            _("the file is not UTF-8 text; save it as “CSV UTF-8” and try again."),
-            line=data[: exc.start].count(b"\n") + 1,
-        ) from None
 
 
 @dataclass
@@ -111,6 +77,11 @@ class CriteriaFile:
     year: int
     groups: list[GroupRow] = field(default_factory=list)
     criteria: list[CriterionRow] = field(default_factory=list)
+
+
+def read(path: Path | str) -> CriteriaFile:
+    """Read and check a criteria file, or raise CriteriaFileError saying why."""
+    return parse(read_data_file(path, CriteriaFileError))
 
 
 def parse(data: bytes) -> CriteriaFile:

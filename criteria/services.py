@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .fileformat import CriteriaFile, CriteriaFileError, parse, read_data_file
+from .fileformat import CriteriaFile, CriteriaFileError
 from .models import CriteriaSet, Criterion, CriterionGroup
 
 
@@ -20,22 +19,16 @@ class ImportResult:
     removed: int
 
 
-def import_criteria_file(path: Path | str) -> ImportResult:
-    """Read a criteria file and load it; nothing is written if it has a fault."""
-    data = read_data_file(path, CriteriaFileError)
-    return import_criteria_set(parsed=parse(data))
-
-
 @transaction.atomic
 def import_criteria_set(*, parsed: CriteriaFile) -> ImportResult:
     """Create or update the set with `parsed.code` in place.
 
     Criteria are matched by number, so assessments of a criterion survive a
     re-import that rewords it. A criterion that is missing from the file is
-    removed only if no ward has an assessment of it.
+    removed only if no ward has an assessment of it. Wards enrolled on the
+    set get assessments of its new criteria from the caller
+    (`assessments.services.import_criteria_file`).
     """
-    from wards.services import create_missing_assessments
-
     criteria_set, _created = CriteriaSet.objects.select_for_update().get_or_create(
         code=parsed.code, defaults={"name": parsed.name, "year": parsed.year}
     )
@@ -93,5 +86,4 @@ def import_criteria_set(*, parsed: CriteriaFile) -> ImportResult:
                 )
             group.delete()
 
-    create_missing_assessments(criteria_set=criteria_set)
     return ImportResult(criteria_set, created, updated, len(existing))

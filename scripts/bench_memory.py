@@ -83,10 +83,10 @@ def sign_in_and_pick_criterion() -> tuple[str, str]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
+    from access.models import Membership
     from accounts.models import User
     from accounts.sessions import LOGIN_AT
-    from evidence.models import Assessment
-    from wards.models import Membership
+    from assessments.models import Assessment
 
     membership = (
         Membership.objects.filter(user__username="bench-officer")

@@ -259,11 +259,11 @@ def guard(function, errors):
 def build_world(officers: int, reviewers: int, leaders: int) -> dict:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from access.models import Membership
     from accounts.models import User
-    from criteria.services import import_criteria_file
-    from wards.demo import CRITERIA_FILE
-    from wards.models import Membership, Province, Ward
-    from wards.services import enrol_ward
+    from assessments.services import enrol_ward, import_criteria_file
+    from criteria.fileformat import ILLUSTRATIVE_SET as CRITERIA_FILE
+    from wards.models import Province, Ward
 
     criteria_set = import_criteria_file(CRITERIA_FILE).criteria_set
     suffix = secrets.token_hex(3)
@@ -336,8 +336,8 @@ def report(log, elapsed: float, users: int) -> None:
 def verify(log, acked_uploads, decisions, world) -> list[str]:
     from django.core.files.storage import default_storage
 
-    from evidence.integrity import sha256_of
-    from evidence.models import Assessment, Evidence, ReviewEvent
+    from assessments.models import Assessment, Evidence, ReviewEvent
+    from ops.integrity import sha256_of
 
     problems = []
     server_errors = [s for _k, s, _ms in log if s >= 500]

@@ -7,8 +7,15 @@ from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.factories import EnrolmentFactory, ProvinceFactory, WardFactory, member
-from wards.models import Membership
+from access.models import Membership
+from assessments import workflow
+from tests.factories import (
+    EnrolmentFactory,
+    ProvinceFactory,
+    WardFactory,
+    add_file,
+    member,
+)
 
 Role = Membership.Role
 
@@ -124,3 +131,36 @@ def english():
     """Messages in English, for tests that match their wording."""
     with translation.override("en"):
         yield
+
+
+Status = workflow.Status
+
+
+@pytest.fixture
+def assessment(enrolment):
+    return enrolment.assessments.select_related("criterion", "enrolment__ward").get(
+        criterion__number=1
+    )
+
+
+@pytest.fixture
+def reach(officer, reviewer):
+    """Bring an assessment to a status the way people would."""
+
+    def reach(assessment, status):
+        if status == Status.NOT_STARTED:
+            return assessment
+        add_file(assessment, officer, name=f"{assessment.pk}.pdf")
+        if status == Status.IN_PROGRESS:
+            return assessment
+        workflow.submit(assessment, actor=officer)
+        if status == Status.SUBMITTED:
+            return assessment
+        if status == Status.APPROVED:
+            workflow.approve(assessment, actor=reviewer)
+        else:
+            workflow.return_for_rework(assessment, actor=reviewer, reason="Thiếu dấu")
+        assessment.refresh_from_db()
+        return assessment
+
+    return reach

@@ -2,10 +2,13 @@
 
 import factory
 
+from access.models import Membership
 from accounts.models import User
+from assessments.models import Enrolment
+from assessments.services import attach_evidence, create_missing_assessments
 from criteria.models import CriteriaSet, Criterion, CriterionGroup
-from wards.models import Enrolment, Membership, Province, Ward
-from wards.services import create_missing_assessments
+from tests import files
+from wards.models import Province, Ward
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -95,3 +98,14 @@ def member(role: str, *, ward=None, province=None, groups=(), **user_fields) -> 
     if groups:
         membership.criterion_groups.set(groups)
     return user
+
+
+def add_file(assessment, actor, name="bien-ban.pdf", content=None):
+    """Attach one PDF (or `content`) to `assessment` as `actor`."""
+    return attach_evidence(
+        assessment=assessment,
+        uploads=[files.upload(name, content or files.pdf(name))],
+        description="",
+        document_date=None,
+        actor=actor,
+    )[0]

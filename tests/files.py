@@ -7,7 +7,7 @@ import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from wards.demo import demo_pdf
+from devdata.demo import demo_pdf
 
 
 def pdf(text: str = "evidence") -> bytes:

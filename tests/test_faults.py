@@ -2,8 +2,8 @@ import pytest
 from django.db import OperationalError, connection
 from django.db.backends.utils import CursorWrapper
 
+from access.models import Membership
 from tests.factories import member
-from wards.models import Membership
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Changes to wards and enrolments that are more than one model's business."""
+"""Loading the official list of provinces and units."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from criteria.fileformat import DataFileError, decode_text, read_data_file
-from criteria.models import CriteriaSet, Criterion
-from evidence.models import Assessment
+from core.datafiles import DataFileError, decode_text, read_data_file
 
-from .models import Enrolment, Province, Ward
+from .models import Province, Ward
 
 WARD_COLUMNS = ["province_code", "province", "code", "name", "kind"]
 
@@ -28,52 +26,6 @@ class WardImportResult:
     provinces_created: int
     wards_created: int
     wards_updated: int
-
-
-def create_missing_assessments(
-    *, criteria_set: CriteriaSet | None = None, enrolment: Enrolment | None = None
-) -> int:
-    """Give every enrolment one assessment per criterion of its set.
-
-    Idempotent: existing assessments are left as they are.
-    """
-    enrolments = Enrolment.objects.all()
-    if criteria_set is not None:
-        enrolments = enrolments.filter(criteria_set=criteria_set)
-    if enrolment is not None:
-        enrolments = enrolments.filter(pk=enrolment.pk)
-    criteria_by_set: dict[int, list[int]] = {}
-    for criterion_id, set_id in Criterion.objects.filter(
-        criteria_set__in=enrolments.values("criteria_set")
-    ).values_list("pk", "criteria_set_id"):
-        criteria_by_set.setdefault(set_id, []).append(criterion_id)
-    existing = set(
-        Assessment.objects.filter(enrolment__in=enrolments).values_list(
-            "enrolment_id", "criterion_id"
-        )
-    )
-    missing = [
-        Assessment(enrolment_id=enrolment_id, criterion_id=criterion_id)
-        for enrolment_id, set_id in enrolments.values_list("pk", "criteria_set_id")
-        for criterion_id in criteria_by_set.get(set_id, [])
-        if (enrolment_id, criterion_id) not in existing
-    ]
-    Assessment.objects.bulk_create(missing, batch_size=2000, ignore_conflicts=True)
-    return len(missing)
-
-
-@transaction.atomic
-def enrol_ward(
-    *, ward: Ward, year: int, criteria_set: CriteriaSet, track: str
-) -> Enrolment:
-    """Enrol a ward for a year, with one not-started assessment per criterion."""
-    enrolment, _created = Enrolment.objects.get_or_create(
-        ward=ward,
-        year=year,
-        defaults={"criteria_set": criteria_set, "track": track},
-    )
-    create_missing_assessments(enrolment=enrolment)
-    return enrolment
 
 
 def import_wards_file(path: Path | str) -> WardImportResult:

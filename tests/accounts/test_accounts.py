@@ -10,9 +10,10 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from access.models import Membership
 from accounts.sessions import LOGIN_AT
 from tests.factories import UserFactory, member
-from wards.models import Membership, Ward
+from wards.models import Ward
 
 PASSWORD = "secret-pass-123"
 pytestmark = pytest.mark.usefixtures("english")

@@ -4,9 +4,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from assessments.models import Assessment
 from criteria.fileformat import CriteriaFileError, parse
 from criteria.models import CriteriaSet, Criterion, CriterionGroup
-from evidence.models import Assessment
 from tests.factories import EnrolmentFactory
 
 SHIPPED = Path(__file__).resolve().parents[2] / "criteria/data/illustrative-22.csv"

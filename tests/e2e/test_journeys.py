@@ -5,8 +5,8 @@ import pytest
 from openpyxl import load_workbook
 
 from accounts.models import User
-from evidence import workflow
-from evidence.models import Assessment
+from assessments import workflow
+from assessments.models import Assessment
 from tests import files
 from tests.e2e.conftest import log_in, log_out
 

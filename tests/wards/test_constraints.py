@@ -1,9 +1,9 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from evidence.models import Assessment, Evidence
+from access.models import Membership
+from assessments.models import Assessment, Enrolment, Evidence
 from tests.factories import UserFactory, WardFactory
-from wards.models import Enrolment, Membership
 
 Role = Membership.Role
 

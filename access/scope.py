@@ -1,0 +1,192 @@
+"""The one place that decides what a user may see.
+
+A user's memberships give a `Scope`, read once per request. Querysets of
+rows that belong to a ward filter themselves by it (`ScopedQuerySet`), and
+the page rules below answer each question a view asks. Out of scope is
+always `Http404`: a user never learns that another ward's record exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from core.collation import vi_key
+from wards.models import Province, Ward
+
+from .models import NATIONAL_ROLES, Membership, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+else:
+    AnyUser = Any
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user's memberships cover."""
+
+    nationwide: bool = False
+    province_ids: frozenset[int] = field(default_factory=frozenset)
+    ward_ids: frozenset[int] = field(default_factory=frozenset)
+    roles: frozenset[str] = field(default_factory=frozenset)
+    # Wards whose officer this user is.
+    officer_ward_ids: frozenset[int] = field(default_factory=frozenset)
+    # Provinces this user reviews: the groups covered, or None for every group.
+    reviews: dict[int, frozenset[int] | None] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.nationwide or self.province_ids or self.ward_ids)
+
+    @property
+    def only_ward_id(self) -> int | None:
+        """The ward of a user whose scope is exactly one ward, else None."""
+        if self.nationwide or self.province_ids or len(self.ward_ids) != 1:
+            return None
+        return next(iter(self.ward_ids))
+
+    @property
+    def is_only_reviewer(self) -> bool:
+        return bool(self.reviews) and self.roles == {Role.REVIEWER}
+
+    def is_officer_of(self, ward_id: int) -> bool:
+        return ward_id in self.officer_ward_ids
+
+    def sees_province(self, province_id: int) -> bool:
+        return self.nationwide or province_id in self.province_ids
+
+    def reviews_group(self, province_id: int, group_id: int) -> bool:
+        if province_id not in self.reviews:
+            return False
+        groups = self.reviews[province_id]
+        return groups is None or group_id in groups
+
+    def review_filter(self, prefix: str = "") -> Q:
+        """A filter on assessments (through `prefix`) this user may decide."""
+        condition = Q(pk__in=[])
+        for province_id, groups in self.reviews.items():
+            term = Q(**{f"{prefix}enrolment__ward__province_id": province_id})
+            if groups is not None:
+                term &= Q(**{f"{prefix}criterion__group_id__in": groups})
+            condition |= term
+        return condition
+
+    def ward_filter(self, prefix: str = "") -> Q:
+        """A filter on wards (through `prefix`) that this scope covers."""
+        if self.nationwide:
+            return Q()
+        if self.is_empty:
+            return Q(pk__in=[])
+        return Q(**{f"{prefix}pk__in": self.ward_ids}) | Q(
+            **{f"{prefix}province_id__in": self.province_ids}
+        )
+
+
+def scope_of(user: AnyUser | None) -> Scope:
+    """The scope of `user`, read once per user object."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope()
+    cached = getattr(user, "_kieumau_scope", None)
+    if cached is not None:
+        return cached
+    rows = list(
+        Membership.objects.filter(user=user).values_list(
+            "pk", "role", "ward_id", "province_id"
+        )
+    )
+    roles = frozenset(role for _pk, role, _ward, _province in rows)
+    reviewer_rows = [r for r in rows if r[1] == Role.REVIEWER]
+    groups_of: dict[int, set[int]] = {}
+    if reviewer_rows:
+        links = Membership.criterion_groups.through.objects.filter(
+            membership_id__in=[r[0] for r in reviewer_rows]
+        ).values_list("membership_id", "criteriongroup_id")
+        for membership_id, group_id in links:
+            groups_of.setdefault(membership_id, set()).add(group_id)
+    reviews: dict[int, frozenset[int] | None] = {}
+    for pk, _role, _ward, province_id in reviewer_rows:
+        mine = groups_of.get(pk)
+        known = reviews.get(province_id, frozenset())
+        if mine is None or known is None:
+            reviews[province_id] = None  # one unrestricted membership covers all
+        else:
+            reviews[province_id] = known | mine
+    scope = Scope(
+        nationwide=bool(getattr(user, "is_superuser", False))
+        or bool(roles & set(NATIONAL_ROLES)),
+        province_ids=frozenset(p for _pk, _r, _w, p in rows if p is not None),
+        ward_ids=frozenset(w for _pk, _r, w, _p in rows if w is not None),
+        roles=roles,
+        officer_ward_ids=frozenset(w for _pk, r, w, _p in rows if r == Role.OFFICER),
+        reviews=reviews,
+    )
+    user._kieumau_scope = scope  # type: ignore[union-attr]
+    return scope
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Rows that belong to a ward; `ward_path` is the lookup that leads to it."""
+
+    ward_path: ClassVar[str]
+
+    def visible_to(self, user: AnyUser | None) -> Self:
+        """The rows in `user`'s scope; none for a user without a membership."""
+        return self.filter(scope_of(user).ward_filter(self.ward_path))
+
+
+# The page rules: one function per question a view asks.
+
+
+def visible_wards(user: AnyUser | None) -> models.QuerySet[Ward]:
+    """The wards `user` may see."""
+    return Ward.objects.filter(scope_of(user).ward_filter())
+
+
+def province_or_404(user: AnyUser | None, code: str) -> Province:
+    """The province with `code`, if `user` may see its dashboards."""
+    province = Province.objects.filter(code=code).first()
+    if province is None or not scope_of(user).sees_province(province.pk):
+        raise Http404
+    return province
+
+
+def home_province(user: AnyUser | None) -> Province | None:
+    """The province a provincial user lands on: the first of theirs, by name."""
+    provinces = Province.objects.filter(pk__in=scope_of(user).province_ids)
+    return min(provinces, key=lambda p: vi_key(p.name), default=None)
+
+
+def dashboard_province(user: AnyUser | None, code: str = "") -> Province | None:
+    """Where a dashboard looks: a province, or None for the whole country.
+
+    A province named in the request must be in scope. Without one, national
+    users see the country and provincial users their own province; anyone
+    else has no dashboard.
+    """
+    if code:
+        return province_or_404(user, code)
+    if scope_of(user).nationwide:
+        return None
+    province = home_province(user)
+    if province is None:
+        raise Http404
+    return province
+
+
+def require_nationwide(user: AnyUser | None) -> None:
+    """Pages about the whole country: national users only."""
+    if not scope_of(user).nationwide:
+        raise Http404
+
+
+def require_reviewer(user: AnyUser | None) -> None:
+    """Pages for reviewers: anyone who reviews at least one province."""
+    if not scope_of(user).reviews:
+        raise Http404

@@ -1,0 +1,301 @@
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .progress import Progress
+from .querysets import (
+    AssessmentQuerySet,
+    EnrolmentQuerySet,
+    EvidenceQuerySet,
+    ReviewEventQuerySet,
+)
+
+
+class Track(models.TextChoices):
+    MINISTRY = "ministry", _("Assigned by the Ministry")
+    PROVINCE = "province", _("Added by the province")
+
+
+class Enrolment(models.Model):
+    """A ward taking part in the programme for one year, against one set."""
+
+    Track = Track
+
+    ward = models.ForeignKey(
+        "wards.Ward",
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("ward"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    criteria_set = models.ForeignKey(
+        "criteria.CriteriaSet",
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("criteria set"),
+    )
+    track = models.CharField(_("track"), max_length=16, choices=Track.choices)
+    recognition_number = models.CharField(
+        _("recognition decision number"), max_length=64, blank=True
+    )
+    recognition_date = models.DateField(
+        _("recognition decision date"), null=True, blank=True
+    )
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["-year", "ward__province__name", "ward__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ward", "year"], name="one_enrolment_per_ward_per_year"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(track__in=Track.values),
+                name="enrolment_track_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(year__gte=2000, year__lte=2100),
+                name="enrolment_year_plausible",
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "track"])]
+
+    def __str__(self) -> str:
+        return f"{self.ward.name} — {self.year}"
+
+    def criterion_url(self, number: int) -> str:
+        """The page of criterion `number` in this ward's year."""
+        return reverse(
+            "criterion_detail",
+            kwargs={"code": self.ward.code, "year": self.year, "number": number},
+        )
+
+    @property
+    def standing(self) -> Progress:
+        """Approved criteria against the size of the set.
+
+        Needs the annotations of `Enrolment.objects.with_progress()`.
+        """
+        return Progress(approved=self.approved_count, size=self.criteria_count)
+
+    @property
+    def progress(self) -> str:
+        """ "18/22"."""
+        return self.standing.label
+
+    @property
+    def progress_percent(self) -> int:
+        return self.standing.percent
+
+    @property
+    def is_complete(self) -> bool:
+        return self.standing.is_complete
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted for review")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+
+
+class Assessment(models.Model):
+    """One criterion for one enrolled ward: where it stands in review.
+
+    Its status changes only through `evidence.workflow`, which writes a
+    ReviewEvent for every change in the same transaction.
+    """
+
+    Status = Status
+
+    enrolment = models.ForeignKey(
+        Enrolment,
+        on_delete=models.CASCADE,
+        related_name="assessments",
+        verbose_name=_("enrolment"),
+    )
+    criterion = models.ForeignKey(
+        "criteria.Criterion",
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("criterion"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.NOT_STARTED,
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+        ordering = ["enrolment", "criterion__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "criterion"],
+                name="one_assessment_per_criterion_per_enrolment",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values),
+                name="assessment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="submitted")
+                | models.Q(submitted_at__isnull=False),
+                name="submitted_assessment_has_submitted_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["enrolment", "status"]),
+            models.Index(
+                fields=["submitted_at"],
+                condition=models.Q(status="submitted"),
+                name="assessment_review_queue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment} — {self.criterion.number}"
+
+    def get_absolute_url(self) -> str:
+        """The criterion page: /wards/<unit code>/<year>/<criterion number>/."""
+        return self.enrolment.criterion_url(self.criterion.number)
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    """A generated storage path; the user's file name never reaches the disk."""
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    today = timezone.now()
+    return f"evidence/{today:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Evidence(models.Model):
+    """A stored file attached to an assessment. Withdrawn, never deleted."""
+
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+        verbose_name=_("assessment"),
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=128)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    description = models.TextField(_("description"), blank=True)
+    document_date = models.DateField(_("document date"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
+    )
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["assessment", "uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"),
+                name="evidence_sha256_hex",
+            ),
+        ]
+        indexes = [models.Index(fields=["assessment", "sha256"])]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReviewEvent(models.Model):
+    """One step of an assessment's history. Written once, never changed."""
+
+    class Action(models.TextChoices):
+        ADD_EVIDENCE = "add_evidence", _("added evidence")
+        WITHDRAW_EVIDENCE = "withdraw_evidence", _("withdrew evidence")
+        SUBMIT = "submit", _("submitted for review")
+        CLAIM = "claim", _("claimed for review")
+        APPROVE = "approve", _("approved")
+        RETURN = "return", _("returned")
+        REVOKE = "revoke", _("revoked the approval")
+
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("assessment"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    from_status = models.CharField(
+        _("from status"), max_length=16, choices=Assessment.Status.choices
+    )
+    to_status = models.CharField(
+        _("to status"), max_length=16, choices=Assessment.Status.choices
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    objects = ReviewEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("review event")
+        verbose_name_plural = _("review events")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["assessment", "created_at"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} — {self.assessment}"

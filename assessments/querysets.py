@@ -1,0 +1,106 @@
+"""Reads of enrolments, assessments, evidence and their history.
+
+Every queryset here is scoped by `access` (`visible_to(user)`), and progress
+is counted in one place, `EnrolmentQuerySet.with_progress()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from access.scope import ScopedQuerySet, scope_of
+from criteria.models import Criterion
+
+
+def _model(name: str) -> Any:
+    # The models import these querysets; they are looked up, not imported.
+    return apps.get_model("evidence", name)
+
+
+def count_of(queryset: models.QuerySet, by: str) -> Coalesce:
+    """A correlated COUNT(*) subquery, 0 when nothing matches."""
+    counted = queryset.order_by().values(by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
+
+
+class EnrolmentQuerySet(ScopedQuerySet):
+    ward_path = "ward__"
+
+    def with_progress(self, *, group: str = "") -> EnrolmentQuerySet:
+        """Annotate `approved_count` and `criteria_count` in the same query.
+
+        The size comes from the enrolment's criteria set, so a 20-criterion
+        set reads "n/20" and the 22-criterion set "n/22". With `group` (a
+        group code such as "C"), both count only that group's criteria. The
+        counts are subqueries, so they can be grouped and averaged further.
+        """
+        criteria = Criterion.objects.filter(criteria_set=OuterRef("criteria_set"))
+        approved = _model("Assessment").objects.filter(
+            enrolment=OuterRef("pk"), status="approved"
+        )
+        if group:
+            criteria = criteria.filter(group__code=group)
+            approved = approved.filter(criterion__group__code=group)
+        return self.annotate(
+            approved_count=count_of(approved, "enrolment"),
+            criteria_count=count_of(criteria, "criteria_set"),
+        )
+
+    def with_activity(self) -> EnrolmentQuerySet:
+        """Annotate pending and returned counts and the time of the last event."""
+        mine = _model("Assessment").objects.filter(enrolment=OuterRef("pk"))
+        last = (
+            _model("ReviewEvent")
+            .objects.filter(assessment__enrolment=OuterRef("pk"))
+            .order_by("-created_at")
+        )
+        return self.annotate(
+            pending_count=count_of(mine.filter(status="submitted"), "enrolment"),
+            returned_count=count_of(mine.filter(status="returned"), "enrolment"),
+            last_activity=Subquery(last.values("created_at")[:1]),
+        )
+
+    def years(self) -> list[int]:
+        """The years these enrolments cover, latest first."""
+        return list(self.order_by("-year").values_list("year", flat=True).distinct())
+
+
+class AssessmentQuerySet(ScopedQuerySet):
+    ward_path = "enrolment__ward__"
+
+    def review_queue_for(self, user: Any) -> AssessmentQuerySet:
+        """Submitted items this user may decide, oldest first."""
+        return self.filter(scope_of(user).review_filter(), status="submitted").order_by(
+            "submitted_at", "pk"
+        )
+
+
+class EvidenceQuerySet(ScopedQuerySet):
+    ward_path = "assessment__enrolment__ward__"
+
+
+class ReviewEventQuerySet(ScopedQuerySet):
+    ward_path = "assessment__enrolment__ward__"
+
+    def concerning(self, user: Any) -> ReviewEventQuerySet:
+        """Recent events in the user's scope that others did, newest first."""
+        return (
+            self.visible_to(user)
+            .exclude(actor=user)
+            # Claims and each file added are detail; the feed is for steps.
+            .exclude(action__in=["claim", "add_evidence", "withdraw_evidence"])
+            .order_by("-created_at", "-pk")
+        )
+
+    def recent_for(self, user: Any, *, limit: int = 8) -> list:
+        """The latest events that concern `user`."""
+        return list(
+            self.concerning(user).select_related(
+                "actor", "assessment__enrolment__ward", "assessment__criterion"
+            )[:limit]
+        )

@@ -1,0 +1,166 @@
+"""Steps that are more than one model's business.
+
+Enrolling a ward (its assessments follow its criteria set), loading a
+criteria set into the wards assessed against it, and attaching evidence
+files: store, hash, record and log, or leave nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from criteria import fileformat
+from criteria.models import CriteriaSet, Criterion
+from criteria.services import ImportResult, import_criteria_set
+from wards.models import Ward
+
+from . import workflow
+from .models import Assessment, Enrolment, Evidence, evidence_path
+from .uploads import HashingFile, UploadRefused, check_upload, clean_name
+
+
+def create_missing_assessments(
+    *, criteria_set: CriteriaSet | None = None, enrolment: Enrolment | None = None
+) -> int:
+    """Give every enrolment one assessment per criterion of its set.
+
+    Idempotent: existing assessments are left as they are.
+    """
+    enrolments = Enrolment.objects.all()
+    if criteria_set is not None:
+        enrolments = enrolments.filter(criteria_set=criteria_set)
+    if enrolment is not None:
+        enrolments = enrolments.filter(pk=enrolment.pk)
+    criteria_by_set: dict[int, list[int]] = {}
+    for criterion_id, set_id in Criterion.objects.filter(
+        criteria_set__in=enrolments.values("criteria_set")
+    ).values_list("pk", "criteria_set_id"):
+        criteria_by_set.setdefault(set_id, []).append(criterion_id)
+    existing = set(
+        Assessment.objects.filter(enrolment__in=enrolments).values_list(
+            "enrolment_id", "criterion_id"
+        )
+    )
+    missing = [
+        Assessment(enrolment_id=enrolment_id, criterion_id=criterion_id)
+        for enrolment_id, set_id in enrolments.values_list("pk", "criteria_set_id")
+        for criterion_id in criteria_by_set.get(set_id, [])
+        if (enrolment_id, criterion_id) not in existing
+    ]
+    Assessment.objects.bulk_create(missing, batch_size=2000, ignore_conflicts=True)
+    return len(missing)
+
+
+@transaction.atomic
+def enrol_ward(
+    *, ward: Ward, year: int, criteria_set: CriteriaSet, track: str
+) -> Enrolment:
+    """Enrol a ward for a year, with one not-started assessment per criterion."""
+    enrolment, _created = Enrolment.objects.get_or_create(
+        ward=ward,
+        year=year,
+        defaults={"criteria_set": criteria_set, "track": track},
+    )
+    create_missing_assessments(enrolment=enrolment)
+    return enrolment
+
+
+def import_criteria_file(path: Path | str) -> ImportResult:
+    """Load a criteria file, and give enrolled wards its new criteria.
+
+    Nothing is written if the file has a fault.
+    """
+    parsed = fileformat.read(path)
+    with transaction.atomic():
+        result = import_criteria_set(parsed=parsed)
+        create_missing_assessments(criteria_set=result.criteria_set)
+    return result
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    name: str
+    existing: Evidence
+
+
+def attach_evidence(
+    *,
+    assessment: Assessment,
+    uploads: list[File],
+    description: str,
+    document_date: dt.date | None,
+    actor: Any,
+) -> list[Evidence]:
+    """Check every file, then store and attach them all, or none.
+
+    Raises UploadRefused (bad file, or the same file already in the dossier)
+    or workflow.WorkflowError (the criterion is locked, the user may not add).
+    On any refusal no row is written and no stored file is left behind.
+    """
+    if not workflow.may(actor, workflow.Action.ADD_EVIDENCE, assessment):
+        raise workflow.NotAllowed(_("You are not allowed to do this."))
+    if not uploads:
+        raise UploadRefused(_("Choose at least one file."))
+    kinds = [check_upload(upload) for upload in uploads]
+    stored: list[str] = []
+    try:
+        rows = []
+        for upload, kind in zip(uploads, kinds, strict=True):
+            original = clean_name(upload.name) or _("file")
+            hashing = HashingFile(upload, original)
+            name = default_storage.save(evidence_path(None, original), hashing)
+            stored.append(name)
+            rows.append(
+                Evidence(
+                    file=name,
+                    original_name=original,
+                    content_type=kind.content_type,
+                    size=hashing.bytes_read,
+                    sha256=hashing.sha256,
+                    description=description.strip(),
+                    document_date=document_date,
+                    uploaded_by=actor,
+                )
+            )
+        _refuse_duplicates(assessment, rows)
+        with transaction.atomic():
+            for row in rows:
+                row.assessment = assessment
+                workflow.record_evidence(row, actor=actor)
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    return rows
+
+
+def _refuse_duplicates(assessment: Assessment, rows: list[Evidence]) -> None:
+    seen: dict[str, str] = {}
+    for row in rows:
+        if row.sha256 in seen:
+            raise UploadRefused(
+                _("“%(name)s” and “%(other)s” are the same file.")
+                % {"name": row.original_name, "other": seen[row.sha256]}
+            )
+        seen[row.sha256] = row.original_name
+    existing = (
+        assessment.evidence.filter(withdrawn_at=None, sha256__in=seen)
+        .only("original_name", "uploaded_at", "sha256")
+        .first()
+    )
+    if existing is not None:
+        raise UploadRefused(
+            _(
+                "“%(name)s” is already in this dossier as “%(existing)s”; "
+                "it was not added again."
+            )
+            % {"name": seen[existing.sha256], "existing": existing.original_name}
+        )

@@ -1,0 +1,194 @@
+"""The criterion page, its actions and the evidence downloads."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import workflow
+from ..forms import CommentForm, ReasonForm, UploadForm
+from ..models import Assessment, Evidence, ReviewEvent
+from ..services import attach_evidence
+from ..uploads import INLINE_CONTENT_TYPES, UploadRefused
+
+Action = ReviewEvent.Action
+
+
+def _assessment(request: HttpRequest, code: str, year: int, number: int) -> Assessment:
+    """The assessment named by the URL, if the user's scope covers its ward."""
+    return get_object_or_404(
+        Assessment.objects.visible_to(request.user).select_related(
+            "enrolment__ward__province",
+            "enrolment__criteria_set",
+            "criterion__group",
+            "reviewer",
+            "submitted_by",
+        ),
+        enrolment__ward__code=code,
+        enrolment__year=year,
+        criterion__number=number,
+    )
+
+
+@require_GET
+@login_required
+def criterion_detail(request: HttpRequest, code: str, year: int, number: int):
+    assessment = _assessment(request, code, year, number)
+    return _render_criterion(request, assessment)
+
+
+def _render_criterion(request, assessment, *, upload_form=None, reason_form=None):
+    actions = workflow.available_actions(request.user, assessment)
+    evidence = list(assessment.evidence.select_related("uploaded_by", "withdrawn_by"))
+    events = list(
+        assessment.events.select_related("actor").order_by("created_at", "pk")
+    )
+    last_return = next(
+        (e for e in reversed(events) if e.action in (Action.RETURN, Action.REVOKE)),
+        None,
+    )
+    status = 400 if (upload_form or reason_form) else 200
+    return render(
+        request,
+        "assessments/criterion_detail.html",
+        {
+            "assessment": assessment,
+            "criterion": assessment.criterion,
+            "ward": assessment.enrolment.ward,
+            "enrolment": assessment.enrolment,
+            "active_evidence": [e for e in evidence if e.withdrawn_at is None],
+            "withdrawn_evidence": [e for e in evidence if e.withdrawn_at is not None],
+            "events": events,
+            "last_return": last_return
+            if assessment.status == Assessment.Status.RETURNED
+            else None,
+            "actions": {str(action) for action in actions},
+            "upload_form": upload_form or UploadForm(),
+            "reason_form": reason_form or ReasonForm(),
+            "comment_form": CommentForm(),
+            "inline_types": INLINE_CONTENT_TYPES,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def upload(request: HttpRequest, code: str, year: int, number: int):
+    assessment = _assessment(request, code, year, number)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_criterion(request, assessment, upload_form=form)
+    try:
+        added = attach_evidence(
+            assessment=assessment,
+            uploads=form.cleaned_data["files"],
+            description=form.cleaned_data["description"],
+            document_date=form.cleaned_data["document_date"],
+            actor=request.user,
+        )
+    except workflow.NotAllowed:
+        raise Http404 from None
+    except (UploadRefused, workflow.WorkflowError) as exc:
+        form.add_error("files", str(exc))
+        return _render_criterion(request, assessment, upload_form=form)
+    messages.success(
+        request,
+        _("%(count)d file(s) added to the dossier.") % {"count": len(added)},
+    )
+    return redirect(assessment)
+
+
+@require_POST
+@login_required
+def act(request: HttpRequest, code: str, year: int, number: int, action: str):
+    """Submit, claim, approve, return or revoke; only through the workflow."""
+    assessment = _assessment(request, code, year, number)
+    try:
+        if action == "submit":
+            workflow.submit(assessment, actor=request.user)
+            done = _("Submitted for review. The evidence is locked until a decision.")
+        elif action == "claim":
+            workflow.claim(assessment, actor=request.user)
+            done = _("You have claimed this criterion.")
+        elif action == "approve":
+            form = CommentForm(request.POST)
+            comment = form.cleaned_data["comment"] if form.is_valid() else ""
+            workflow.approve(assessment, actor=request.user, comment=comment)
+            done = _("Approved.")
+        elif action in ("return", "revoke"):
+            form = ReasonForm(request.POST)
+            if not form.is_valid():
+                if not workflow.may(request.user, action, assessment):
+                    raise Http404
+                return _render_criterion(request, assessment, reason_form=form)
+            reason = form.cleaned_data["reason"]
+            if action == "return":
+                workflow.return_for_rework(
+                    assessment, actor=request.user, reason=reason
+                )
+                done = _("Returned to the ward with your reason.")
+            else:
+                workflow.revoke(assessment, actor=request.user, reason=reason)
+                done = _(
+                    "The approval is revoked; the criterion is back with the ward."
+                )
+        else:
+            raise Http404
+    except workflow.NotAllowed:
+        raise Http404 from None
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect(assessment)
+
+
+@require_POST
+@login_required
+def withdraw(request: HttpRequest, pk: int):
+    evidence = get_object_or_404(
+        Evidence.objects.visible_to(request.user).select_related(
+            "assessment__enrolment__ward", "assessment__criterion"
+        ),
+        pk=pk,
+    )
+    try:
+        workflow.withdraw_evidence(evidence, actor=request.user)
+    except workflow.NotAllowed:
+        raise Http404 from None
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("“%(name)s” was withdrawn from the dossier. It is kept in the history.")
+            % {"name": evidence.original_name},
+        )
+    return redirect(evidence.assessment)
+
+
+@require_GET
+@login_required
+def download(request: HttpRequest, pk: int, inline: bool = False):
+    """Stream a stored file after checking scope; never a public URL."""
+    evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
+    show_inline = inline and evidence.content_type in INLINE_CONTENT_TYPES
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=not show_inline,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

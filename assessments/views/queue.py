@@ -1,0 +1,68 @@
+"""The review queue: what a reviewer may decide, oldest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from access.scope import require_reviewer
+from core.collation import vi_key
+from criteria.models import CriterionGroup
+from wards.models import Ward
+
+from ..filters import ReviewQueueFilter
+from ..models import Assessment, ReviewEvent
+
+ITEMS_PER_PAGE = 50
+
+
+@require_GET
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Submitted criteria this reviewer may decide, oldest first."""
+    require_reviewer(request.user)
+    queue = Assessment.objects.review_queue_for(request.user)
+    wards = sorted(
+        Ward.objects.filter(pk__in=queue.order_by().values("enrolment__ward")),
+        key=lambda ward: vi_key(ward.name),
+    )
+    groups = CriterionGroup.objects.filter(
+        pk__in=queue.order_by().values("criterion__group")
+    ).order_by("position")
+    chosen = ReviewQueueFilter(request.GET, queryset=queue, request=request)
+    items = chosen.qs.select_related(
+        "enrolment__ward__province", "criterion__group", "reviewer"
+    ).annotate(ward_name=F("enrolment__ward__name"))
+    page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    overdue = dt.timedelta(days=settings.REVIEW_OVERDUE_DAYS)
+    for item in page:
+        item.age = now - item.submitted_at
+        item.overdue = item.age > overdue
+    chosen.form.is_valid()
+    values = chosen.form.cleaned_data
+    return render(
+        request,
+        "assessments/review_queue.html",
+        {
+            "page": page,
+            "wards": wards,
+            "groups": groups,
+            "ward": values.get("ward") or "",
+            "group": "" if values.get("group") is None else str(values["group"]),
+            "older_than": ""
+            if values.get("older_than") is None
+            else str(values["older_than"]),
+            "claimed": values.get("claimed") or "",
+            "overdue_days": settings.REVIEW_OVERDUE_DAYS,
+            "recent_events": ReviewEvent.objects.recent_for(request.user),
+        },
+    )

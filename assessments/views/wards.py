@@ -1,0 +1,182 @@
+"""A ward's pages: the list of wards, one ward's year, its printable dossier."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from access.scope import scope_of
+from core.collation import vi_key, vi_order
+from wards.models import Province, Ward
+
+from ..filters import EnrolmentFilter
+from ..models import Assessment, Enrolment, Evidence, ReviewEvent
+from ..querysets import count_of
+
+WARDS_PER_PAGE = 50
+
+
+def _enrolment_or_404(request: HttpRequest, code: str) -> tuple[Enrolment, list[int]]:
+    """The ward's enrolment for the year asked (or its latest), within scope.
+
+    Returns it with every year the ward is enrolled in.
+    """
+    visible = Enrolment.objects.visible_to(request.user).filter(ward__code=code)
+    years = EnrolmentFilter(request.GET, queryset=visible)
+    enrolment = (
+        years.qs.with_progress()
+        .select_related("ward__province", "criteria_set")
+        .first()
+    )
+    if enrolment is None:
+        raise Http404
+    return enrolment, years.years
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Officers land on their ward, reviewers on their queue, others on wards."""
+    scope = scope_of(request.user)
+    if scope.only_ward_id is not None:
+        ward = Ward.objects.filter(pk=scope.only_ward_id).only("code").first()
+        if ward is not None:
+            return redirect("ward_detail", code=ward.code)
+    if scope.is_only_reviewer:
+        return redirect("review_queue")
+    return ward_list(request)
+
+
+@require_GET
+@login_required
+def ward_list(request: HttpRequest) -> HttpResponse:
+    """Enrolled wards the user can see, with their progress, for one year."""
+    visible = Enrolment.objects.visible_to(request.user)
+    chosen = EnrolmentFilter(request.GET, queryset=visible)
+    year = chosen.year_value
+    enrolments = (
+        chosen.qs.with_progress()
+        .select_related("ward__province")
+        .order_by(
+            vi_order("ward__province__name"), "-approved_count", vi_order("ward__name")
+        )
+    )
+    provinces = sorted(
+        Province.objects.filter(
+            pk__in=visible.filter(year=year).values("ward__province")
+        ),
+        key=lambda province: vi_key(province.name),
+    )
+    page = Paginator(enrolments, WARDS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/ward_list.html",
+        {
+            "page": page,
+            "year": year,
+            "years": chosen.years,
+            "provinces": provinces,
+            "province": chosen.form.cleaned_data.get("province", ""),
+            "track": chosen.form.cleaned_data.get("track", ""),
+            "tracks": Enrolment.Track.choices,
+            "recent_events": ReviewEvent.objects.recent_for(request.user),
+        },
+    )
+
+
+@require_GET
+@login_required
+def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """One ward's year: progress and every criterion with its status."""
+    enrolment, years = _enrolment_or_404(request, code)
+    last_event = ReviewEvent.objects.filter(assessment=OuterRef("pk")).order_by(
+        "-created_at", "-pk"
+    )
+    active_evidence = Evidence.objects.filter(
+        assessment=OuterRef("pk"), withdrawn_at=None
+    )
+    assessments = list(
+        Assessment.objects.filter(enrolment=enrolment)
+        .select_related("criterion__group")
+        .annotate(
+            evidence_count=count_of(active_evidence, "assessment"),
+            last_event_at=Subquery(last_event.values("created_at")[:1]),
+        )
+        .order_by("criterion__group__position", "criterion__number")
+    )
+    for assessment in assessments:
+        assessment.enrolment = enrolment  # known already: no query, no join
+    counts = Counter(a.status for a in assessments)
+    # The ward's history, by the ids of its assessments: PostgreSQL then
+    # reads the few events of this ward instead of walking the whole log.
+    timeline = list(
+        ReviewEvent.objects.filter(assessment_id__in=[a.pk for a in assessments])
+        .exclude(action=ReviewEvent.Action.CLAIM)
+        .select_related("actor", "assessment__criterion")
+        .order_by("-created_at", "-pk")
+    )
+    for event in timeline:
+        event.assessment.enrolment = enrolment  # known already: no query, no join
+    recent = [e for e in timeline if e.actor_id != request.user.pk][:8]
+    return render(
+        request,
+        "assessments/ward_detail.html",
+        {
+            "enrolment": enrolment,
+            "ward": enrolment.ward,
+            "assessments": assessments,
+            "status_counts": [
+                (status, label, counts.get(status, 0))
+                for status, label in Assessment.Status.choices
+            ],
+            "years": years,
+            "recent_events": recent,
+            "timeline": timeline,
+        },
+    )
+
+
+@require_GET
+@login_required
+def ward_dossier(request: HttpRequest, code: str) -> HttpResponse:
+    """A printable dossier: criteria, status, evidence with SHA-256, history."""
+    enrolment, _years = _enrolment_or_404(request, code)
+    assessments = list(
+        Assessment.objects.filter(enrolment=enrolment)
+        .select_related("criterion__group")
+        .order_by("criterion__group__position", "criterion__number")
+    )
+    evidence: dict[int, list] = {}
+    for item in (
+        Evidence.objects.filter(assessment__enrolment=enrolment)
+        .select_related("uploaded_by")
+        .order_by("uploaded_at", "pk")
+    ):
+        evidence.setdefault(item.assessment_id, []).append(item)
+    events: dict[int, list] = {}
+    for event in (
+        ReviewEvent.objects.filter(assessment__enrolment=enrolment)
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    ):
+        events.setdefault(event.assessment_id, []).append(event)
+    for assessment in assessments:
+        assessment.evidence_items = evidence.get(assessment.pk, [])
+        assessment.event_items = events.get(assessment.pk, [])
+    return render(
+        request,
+        "assessments/ward_dossier.html",
+        {
+            "enrolment": enrolment,
+            "ward": enrolment.ward,
+            "assessments": assessments,
+            "printed_at": timezone.now(),
+        },
+    )

@@ -1,0 +1,155 @@
+"""CSV and XLSX downloads of the dashboard tables, filtered as on screen."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from assessments.models import Assessment
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence]):
+    """UTF-8 with a byte-order mark, so Excel shows Vietnamese text correctly."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_csv_cell(cell) for cell in row])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def xlsx_response(
+    filename: str, title: str, headers: Sequence[str], rows: Iterable[Sequence]
+):
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append([_cell(cell) for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value):
+    """A cell a spreadsheet will show as text, never run as a formula."""
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _cell(value):
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        return timezone.localtime(value).replace(tzinfo=None)
+    return _csv_cell(value) if isinstance(value, str) else value
+
+
+def province_table(rows: list[dict]) -> tuple[list[str], list[list]]:
+    headers = [
+        _("Province"),
+        _("Wards enrolled"),
+        _("Wards with all criteria met"),
+        _("Mean progress (%)"),
+        _("Criteria pending review"),
+        _("Oldest pending (days)"),
+    ]
+    return headers, [
+        [
+            row["ward__province__name"],
+            row["enrolled"],
+            row["complete"],
+            row["mean_percent"],
+            row["pending"],
+            row["oldest_days"],
+        ]
+        for row in rows
+    ]
+
+
+def ward_table(enrolments) -> tuple[list[str], list[list]]:
+    headers = [
+        _("Unit code"),
+        _("Ward"),
+        _("Track"),
+        _("Approved"),
+        _("Criteria"),
+        _("Progress"),
+        _("Pending review"),
+        _("Returned"),
+        _("Last activity"),
+    ]
+    return headers, [
+        [
+            e.ward.code,
+            e.ward.name,
+            e.get_track_display(),
+            e.approved_count,
+            e.criteria_count,
+            e.progress,
+            e.pending_count,
+            e.returned_count,
+            e.last_activity,
+        ]
+        for e in enrolments
+    ]
+
+
+def heatmap_table(enrolments, grid: dict) -> tuple[list[str], list[list]]:
+
+    labels = dict(Assessment.Status.choices)
+    headers = [_("Unit code"), _("Ward")] + [str(n) for n in grid["numbers"]]
+    rows = []
+    for e in enrolments:
+        cells = grid["cells"].get(e.pk, {})
+        rows.append(
+            [e.ward.code, e.ward.name]
+            + [str(labels.get(cells.get(n), "")) for n in grid["numbers"]]
+        )
+    return headers, rows
+
+
+def pipeline_table(items) -> tuple[list[str], list[list]]:
+    now = timezone.now()
+    headers = [
+        _("Province"),
+        _("Unit code"),
+        _("Ward"),
+        _("Criterion"),
+        _("Group"),
+        _("Submitted at"),
+        _("Waiting (days)"),
+        _("Claimed by"),
+    ]
+    return headers, [
+        [
+            a.enrolment.ward.province.name,
+            a.enrolment.ward.code,
+            a.enrolment.ward.name,
+            f"{a.criterion.number}. {a.criterion.display_title}",
+            a.criterion.group.code,
+            a.submitted_at,
+            (now - a.submitted_at).days,
+            a.reviewer.get_username() if a.reviewer else "",
+        ]
+        for a in items
+    ]

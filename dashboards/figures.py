@@ -1,0 +1,309 @@
+"""The figures of the leadership dashboards, each panel one grouped query.
+
+Every function takes an already scoped and filtered enrolment queryset, so
+the views, the exports and the tests count the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Count, Min, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from assessments.models import Assessment, Enrolment, ReviewEvent
+from assessments.progress import Progress
+from core.collation import vi_key
+
+from .filters import Filters, enrolments_for
+
+Status = Assessment.Status
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One enrolled ward's progress and the province it counts for."""
+
+    province_id: int
+    province_name: str
+    province_code: str
+    progress: Progress
+
+
+def progress_of(enrolments: QuerySet[Enrolment], *, group: str = "") -> list[Standing]:
+    """Approved count and set size of every enrolment, in one query.
+
+    The panels of a page are rolled up from these rows in Python: grouping
+    subquery counts again per panel would cost the database far more than
+    adding up a few thousand small tuples.
+    """
+    rows = (
+        enrolments.with_progress(group=group)
+        .order_by()
+        .values_list(
+            "ward__province_id",
+            "ward__province__name",
+            "ward__province__code",
+            "approved_count",
+            "criteria_count",
+        )
+    )
+    return [
+        Standing(province_id, name, code, Progress(approved=approved, size=size))
+        for province_id, name, code, approved, size in rows
+    ]
+
+
+def province_rows(enrolments, *, group: str = "", progress=None) -> list[dict]:
+    """One row per province: enrolled, complete, mean progress, bands, pending."""
+    if progress is None:
+        progress = progress_of(enrolments, group=group)
+    by_province: dict[int, dict] = {}
+    for item in progress:
+        row = by_province.setdefault(
+            item.province_id,
+            {
+                "ward__province_id": item.province_id,
+                "ward__province__name": item.province_name,
+                "ward__province__code": item.province_code,
+                "enrolled": 0,
+                "complete": 0,
+                "band_high": 0,
+                "band_mid": 0,
+                "band_low": 0,
+                "ratio_sum": 0.0,
+            },
+        )
+        row["enrolled"] += 1
+        row["ratio_sum"] += item.progress.ratio
+        row[_band(item.progress)] += 1
+    pending = {
+        row["enrolment__ward__province_id"]: row
+        for row in Assessment.objects.filter(
+            enrolment__in=enrolments.values("pk"), status=Status.SUBMITTED
+        )
+        .values("enrolment__ward__province_id")
+        .annotate(pending=Count("pk"), oldest=Min("submitted_at"))
+        .order_by()
+    }
+    now = timezone.now()
+    rows = sorted(by_province.values(), key=lambda r: vi_key(r["ward__province__name"]))
+    for row in rows:
+        waiting = pending.get(row["ward__province_id"], {})
+        row["pending"] = waiting.get("pending", 0)
+        oldest = waiting.get("oldest")
+        row["oldest_days"] = (now - oldest).days if oldest else None
+        row["mean"] = row.pop("ratio_sum") / row["enrolled"]
+        row["mean_percent"] = round(100 * row["mean"])
+        row["bands"] = _bands(row)
+    return rows
+
+
+def _band(progress: Progress) -> str:
+    if progress.is_complete:
+        return "complete"
+    if progress.ratio >= 0.75:
+        return "band_high"
+    if progress.ratio >= 0.5:
+        return "band_mid"
+    return "band_low"
+
+
+def _bands(row: dict) -> list[dict]:
+    """The stacked bar of one province: where each band starts and how wide."""
+    total = row["enrolled"] or 1
+    labels = band_labels()
+    bands, x = [], 0.0
+    for key in ("complete", "band_high", "band_mid", "band_low"):
+        width = 100 * row[key] / total
+        bands.append(
+            {
+                "key": key,
+                "label": labels[key],
+                "count": row[key],
+                "x": f"{x:.2f}",
+                "width": f"{width:.2f}",
+            }
+        )
+        x += width
+    return bands
+
+
+def distribution(
+    enrolments: QuerySet[Enrolment] | None = None,
+    *,
+    group: str = "",
+    progress: list[Progress] | None = None,
+) -> list[dict]:
+    """How many wards stand at each level ("22/22", "21/22", ...), best first."""
+    if progress is None:
+        progress = [s.progress for s in progress_of(enrolments, group=group)]
+    counts = Counter((item.approved, item.size) for item in progress)
+    return [
+        {
+            "approved": approved,
+            "size": size,
+            "label": f"{approved}/{size}",
+            "wards": wards,
+        }
+        for (approved, size), wards in sorted(
+            counts.items(), key=lambda kv: (-kv[0][1], -kv[0][0])
+        )
+    ]
+
+
+def distribution_sentence(levels: list[dict]) -> str:
+    """The distribution as people say it.
+
+    "3 phường đạt 19/22, 11 phường đạt 18/22, 12 phường đạt 15–16/22": the
+    levels down to the one that passes half of the wards are named one by
+    one; below that, runs of adjacent levels are told together.
+    """
+    total = sum(level["wards"] for level in levels)
+    parts: list[tuple[int, str]] = []
+    seen = 0
+    run: list[dict] = []
+
+    def close_run() -> None:
+        if run:
+            low, high = run[-1]["approved"], run[0]["approved"]
+            span = f"{low}–{high}" if low != high else f"{low}"
+            parts.append((sum(r["wards"] for r in run), f"{span}/{run[0]['size']}"))
+            run.clear()
+
+    for level in levels:
+        if seen * 2 < total:
+            parts.append((level["wards"], level["label"]))
+        elif run and (
+            level["size"] != run[-1]["size"]
+            or level["approved"] != run[-1]["approved"] - 1
+        ):
+            close_run()
+            run.append(level)
+        else:
+            run.append(level)
+        seen += level["wards"]
+    close_run()
+    return ", ".join(
+        ngettext("%(count)d ward at %(level)s", "%(count)d wards at %(level)s", count)
+        % {"count": count, "level": label}
+        for count, label in parts
+    )
+
+
+def criteria_holding_back(enrolments, *, group: str = "") -> list[dict]:
+    """Completion rate of each criterion across the wards, lowest first."""
+    assessments = Assessment.objects.filter(enrolment__in=enrolments.values("pk"))
+    if group:
+        assessments = assessments.filter(criterion__group__code=group)
+    rows = list(
+        assessments.values(
+            "criterion_id",
+            "criterion__number",
+            "criterion__title",
+            "criterion__title_en",
+            "criterion__group__code",
+            "criterion__assessed",
+        )
+        .annotate(
+            wards=Count("pk"),
+            approved=Count("pk", filter=Q(status=Status.APPROVED)),
+            pending=Count("pk", filter=Q(status=Status.SUBMITTED)),
+        )
+        .order_by("criterion__number")
+    )
+    for row in rows:
+        row["percent"] = (
+            round(100 * row["approved"] / row["wards"]) if row["wards"] else 0
+        )
+    rows.sort(key=lambda r: (r["percent"], r["criterion__number"]))
+    return rows
+
+
+def ward_rows(enrolments, *, group: str = "") -> list[Enrolment]:
+    """The province's wards, best progress first, with pending/returned/activity."""
+    rows = list(
+        enrolments.with_progress(group=group).with_activity().select_related("ward")
+    )
+    rows.sort(key=lambda e: (-e.standing.ratio, vi_key(e.ward.name)))
+    return rows
+
+
+def heatmap(enrolments, *, group: str = "") -> dict:
+    """Wards × criteria, each cell an assessment's status."""
+    assessments = Assessment.objects.filter(enrolment__in=enrolments.values("pk"))
+    if group:
+        assessments = assessments.filter(criterion__group__code=group)
+    cells: dict[int, dict[int, str]] = {}
+    numbers: set[int] = set()
+    for enrolment_id, number, status in assessments.values_list(
+        "enrolment_id", "criterion__number", "status"
+    ):
+        cells.setdefault(enrolment_id, {})[number] = status
+        numbers.add(number)
+    return {"numbers": sorted(numbers), "cells": cells}
+
+
+def pending_pipeline(enrolments) -> list[Assessment]:
+    """Criteria waiting for review in these wards, oldest first."""
+    return list(
+        Assessment.objects.filter(
+            enrolment__in=enrolments.values("pk"), status=Status.SUBMITTED
+        )
+        .select_related("enrolment__ward__province", "criterion__group", "reviewer")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def trend(user, filters: Filters) -> list[dict]:
+    """Approved criteria over time, month by month, from the review log."""
+    enrolments = enrolments_for(user, filters)
+    events = ReviewEvent.objects.filter(
+        assessment__enrolment__in=enrolments.values("pk"),
+        action__in=[ReviewEvent.Action.APPROVE, ReviewEvent.Action.REVOKE],
+    )
+    if filters.group:
+        events = events.filter(assessment__criterion__group__code=filters.group)
+    rows = (
+        events.annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(
+            approvals=Count("pk", filter=Q(action=ReviewEvent.Action.APPROVE)),
+            revocations=Count("pk", filter=Q(action=ReviewEvent.Action.REVOKE)),
+        )
+        .order_by("month")
+    )
+    total = 0
+    points = []
+    for row in rows:
+        total += row["approvals"] - row["revocations"]
+        month = row["month"]
+        if isinstance(month, dt.datetime):
+            month = (
+                timezone.localtime(month).date()
+                if timezone.is_aware(month)
+                else month.date()
+            )
+        points.append(
+            {
+                "month": month,
+                "approvals": row["approvals"],
+                "revocations": row["revocations"],
+                "total": total,
+            }
+        )
+    return points
+
+
+def band_labels() -> dict[str, str]:
+    return {
+        "complete": _("all criteria met"),
+        "band_high": _("75% or more"),
+        "band_mid": _("50–75%"),
+        "band_low": _("under 50%"),
+    }

@@ -1,0 +1,75 @@
+"""What a dashboard shows: the year, the province, the track and the group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import django_filters as filters
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from assessments.filters import EnrolmentFilter
+from assessments.models import Enrolment
+from wards.models import Province
+
+
+@dataclass
+class Filters:
+    year: int | None
+    province: Province | None = None
+    track: str = ""
+    group: str = ""
+    years: list[int] = field(default_factory=list)
+
+    def as_query(self) -> dict[str, Any]:
+        query = {
+            "year": self.year or "",
+            "province": self.province.code if self.province else "",
+            "track": self.track,
+            "group": self.group,
+        }
+        return {key: value for key, value in query.items() if value not in ("", None)}
+
+    @property
+    def query_string(self) -> str:
+        return urlencode(self.as_query())
+
+
+class DashboardFilter(EnrolmentFilter):
+    """The enrolment filters and a criterion group (by its code)."""
+
+    group = filters.CharFilter(max_length=16, method="filter_group")
+
+    def filter_group(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # a group narrows the criteria counted, not the wards
+
+
+def read_filters(request: HttpRequest, *, province: Province | None) -> Filters:
+    """The filters of the query string, for a province or (None) the country.
+
+    The province comes from `access`, which has checked the user's scope.
+    """
+    chosen = DashboardFilter(
+        request.GET, queryset=Enrolment.objects.visible_to(request.user)
+    )
+    year = chosen.year_value  # validates the form
+    values = chosen.form.cleaned_data
+    return Filters(
+        year=year,
+        province=province,
+        track=values.get("track") or "",
+        group=values.get("group") or "",
+        years=chosen.years,
+    )
+
+
+def enrolments_for(user: Any, filters: Filters) -> QuerySet[Enrolment]:
+    """The enrolments a dashboard counts: scoped, then filtered."""
+    enrolments = Enrolment.objects.visible_to(user).filter(year=filters.year)
+    if filters.province is not None:
+        enrolments = enrolments.filter(ward__province=filters.province)
+    if filters.track:
+        enrolments = enrolments.filter(track=filters.track)
+    return enrolments

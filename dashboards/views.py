@@ -1,0 +1,190 @@
+"""Leadership dashboards: the nation, a province, the trend, and their exports."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from access.scope import dashboard_province, province_or_404, require_nationwide
+from assessments.models import Assessment, Enrolment
+from criteria.models import CriterionGroup
+
+from . import charts, exports
+from . import figures as dashboards
+from .filters import Filters, enrolments_for, read_filters
+
+
+def _groups(filters: Filters) -> list[CriterionGroup]:
+    """Group codes and titles of the sets in use that year, for the filter."""
+    seen: dict[str, CriterionGroup] = {}
+    sets_in_use = (
+        Enrolment.objects.filter(year=filters.year)
+        .order_by()
+        .values("criteria_set")
+        .distinct()
+    )
+    groups = CriterionGroup.objects.filter(criteria_set__in=sets_in_use).order_by(
+        "position", "code"
+    )
+    for group in groups:
+        seen.setdefault(group.code, group)
+    return list(seen.values())
+
+
+def _common(filters: Filters) -> dict:
+    return {
+        "filters": filters,
+        "tracks": Enrolment.Track.choices,
+        "groups": _groups(filters),
+        "band_labels": dashboards.band_labels(),
+    }
+
+
+@require_GET
+@login_required
+def national(request: HttpRequest) -> HttpResponse:
+    province = dashboard_province(request.user)
+    if province is not None:  # a provincial user: their province's dashboard
+        return redirect("province_dashboard", code=province.code)
+    filters = read_filters(request, province=None)
+    enrolments = enrolments_for(request.user, filters)
+    standings = dashboards.progress_of(enrolments, group=filters.group)
+    rows = dashboards.province_rows(enrolments, progress=standings)
+    levels = dashboards.distribution(progress=[s.progress for s in standings])
+    holding = dashboards.criteria_holding_back(enrolments, group=filters.group)
+    totals = {
+        "enrolled": sum(r["enrolled"] for r in rows),
+        "complete": sum(r["complete"] for r in rows),
+        "pending": sum(r["pending"] for r in rows),
+    }
+    return render(
+        request,
+        "dashboards/national.html",
+        {
+            **_common(filters),
+            "rows": rows,
+            "totals": totals,
+            "levels": levels,
+            "sentence": dashboards.distribution_sentence(levels),
+            "chart": charts.column_chart([(lv["label"], lv["wards"]) for lv in levels]),
+            "holding": holding[:10],
+        },
+    )
+
+
+@require_GET
+@login_required
+def province(request: HttpRequest, code: str) -> HttpResponse:
+    province = province_or_404(request.user, code)
+    filters = read_filters(request, province=province)
+    enrolments = enrolments_for(request.user, filters)
+    wards = dashboards.ward_rows(enrolments, group=filters.group)
+    levels = dashboards.distribution(progress=[e.standing for e in wards])
+    grid = dashboards.heatmap(enrolments, group=filters.group)
+    for enrolment in wards:
+        enrolment.heat_cells = _heat_cells(
+            enrolment, grid["cells"].get(enrolment.pk, {}), grid["numbers"]
+        )
+    return render(
+        request,
+        "dashboards/province.html",
+        {
+            **_common(filters),
+            "province": province,
+            "wards": wards,
+            "levels": levels,
+            "sentence": dashboards.distribution_sentence(levels),
+            "chart": charts.column_chart([(lv["label"], lv["wards"]) for lv in levels]),
+            "numbers": grid["numbers"],
+            "pending_total": sum(e.pending_count for e in wards),
+        },
+    )
+
+
+def _heat_cells(enrolment: Enrolment, cells: dict, numbers: list[int]):
+    """One heatmap row as HTML, built here: a template tag per cell is slow.
+
+    Everything that comes from data (the ward's name and code) is escaped
+    once; statuses and numbers come from the code's own choices.
+    """
+    labels = {k: escape(v) for k, v in Assessment.Status.choices}
+    # One URL per ward, then the number appended: a reverse() per cell of a
+    # 5,000-cell table is slow.
+    prefix = escape(enrolment.criterion_url(0).removesuffix("0/"))
+    name = escape(enrolment.ward.name)
+    word = escape(_("criterion"))
+    parts = []
+    for number in numbers:
+        status = cells.get(number)
+        if status is None:
+            parts.append('<td class="cell status-none"></td>')
+            continue
+        label = labels[status]
+        parts.append(
+            f'<td class="cell status-{status}"><a href="{prefix}{number:d}/" '
+            f'title="{name}, {word} {number:d}: {label}">'
+            f'<span class="visually-hidden">{label}</span></a></td>'
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - escaped above
+
+
+@require_GET
+@login_required
+def trend(request: HttpRequest) -> HttpResponse:
+    province = dashboard_province(request.user, request.GET.get("province", ""))
+    filters = read_filters(request, province=province)
+    points = dashboards.trend(request.user, filters)
+    chart = charts.line_chart(
+        [(date_format(p["month"], "YEAR_MONTH_FORMAT"), p["total"]) for p in points]
+    )
+    return render(
+        request,
+        "dashboards/trend.html",
+        {**_common(filters), "points": points, "chart": chart},
+    )
+
+
+TABLES = {"provinces", "wards", "heatmap", "pipeline"}
+
+
+@require_GET
+@login_required
+def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+    """Every dashboard table as CSV or XLSX, with the filters of the page."""
+    if table not in TABLES or fmt not in ("csv", "xlsx"):
+        raise Http404
+    if table == "provinces":
+        require_nationwide(request.user)
+        province = None
+    else:
+        province = province_or_404(request.user, request.GET.get("province", ""))
+    filters = read_filters(request, province=province)
+    enrolments = enrolments_for(request.user, filters)
+    if table == "provinces":
+        rows = dashboards.province_rows(enrolments, group=filters.group)
+        headers, data = exports.province_table(rows)
+        title = _("Provinces")
+    elif table == "wards":
+        headers, data = exports.ward_table(
+            dashboards.ward_rows(enrolments, group=filters.group)
+        )
+        title = _("Wards")
+    elif table == "heatmap":
+        wards = dashboards.ward_rows(enrolments, group=filters.group)
+        grid = dashboards.heatmap(enrolments, group=filters.group)
+        headers, data = exports.heatmap_table(wards, grid)
+        title = _("Criteria by ward")
+    else:
+        headers, data = exports.pipeline_table(dashboards.pending_pipeline(enrolments))
+        title = _("Review pipeline")
+    where = filters.province.code if filters.province else "national"
+    filename = f"kieumau-{table}-{where}-{filters.year}"
+    if fmt == "csv":
+        return exports.csv_response(filename, headers, data)
+    return exports.xlsx_response(filename, title, headers, data)

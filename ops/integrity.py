@@ -1,0 +1,61 @@
+"""Checking that stored evidence files and their rows agree."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.core.files.storage import Storage, default_storage
+
+from assessments.models import Evidence
+
+ROOT = "evidence"
+
+
+@dataclass
+class Report:
+    orphans: list[str] = field(default_factory=list)  # files without a row
+    missing: list[str] = field(default_factory=list)  # rows without their file
+    mismatched: list[str] = field(default_factory=list)  # content changed
+    checked: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return not (self.orphans or self.missing or self.mismatched)
+
+
+def stored_names(storage: Storage, folder: str = ROOT) -> list[str]:
+    """Every file under `folder` in the storage, recursively."""
+    try:
+        folders, names = storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    found = [f"{folder}/{name}" for name in names]
+    for sub in folders:
+        found += stored_names(storage, f"{folder}/{sub}")
+    return found
+
+
+def sha256_of(storage: Storage, name: str) -> str:
+    digest = hashlib.sha256()
+    with storage.open(name, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check(storage: Storage = default_storage) -> Report:
+    """Compare every Evidence row with the storage, hashing each file once."""
+    report = Report()
+    expected: dict[str, set[str]] = {}
+    for name, sha256 in Evidence.objects.values_list("file", "sha256").iterator():
+        expected.setdefault(name, set()).add(sha256)
+    stored = set(stored_names(storage))
+    report.orphans = sorted(stored - expected.keys())
+    for name, hashes in sorted(expected.items()):
+        report.checked += 1
+        if name not in stored:
+            report.missing.append(name)
+        elif {sha256_of(storage, name)} != hashes:
+            report.mismatched.append(name)
+    return report

@@ -1,0 +1,257 @@
+"""Who gets what from every URL: anonymous users and each role, own and other.
+
+Every URL pattern of the project must have an entry here, so a new view
+without one fails `test_every_url_has_an_entry`. Requests target the objects
+of ward A in province A; "own" users belong to ward A or province A, "other"
+users to ward B or province B.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from access.models import Membership
+from assessments import workflow
+from tests import files
+from tests.factories import (
+    EnrolmentFactory,
+    ProvinceFactory,
+    UserFactory,
+    WardFactory,
+    add_file,
+)
+from tests.factories import member as make_member
+
+Role = Membership.Role
+ROLES = [
+    "anonymous",
+    "officer_own",
+    "officer_other",
+    "reviewer_own",
+    "reviewer_other",
+    "leader_own",
+    "leader_other",
+    "national",
+    "admin",
+]
+LOGIN = "login"  # a redirect to a login page
+OK = "ok"  # 200, or a redirect that is not to a login page
+READERS = {"officer_own", "reviewer_own", "leader_own", "national", "admin"}
+PROVINCE_VIEWERS = {"reviewer_own", "leader_own", "national", "admin"}
+
+
+def expect(allowed, *, denied=404, anonymous=LOGIN, allowed_code=OK):
+    return {
+        role: anonymous
+        if role == "anonymous"
+        else (allowed_code if role in allowed else denied)
+        for role in ROLES
+    }
+
+
+EVERYONE = set(ROLES) - {"anonymous"}
+
+# name (or name:variant) -> (method, path template, expectations)
+MATRIX = {
+    "home": ("GET", "/", expect(EVERYONE)),
+    "ward_list": ("GET", "/wards/", expect(EVERYONE)),
+    "ward_detail": ("GET", "/wards/{ward}/", expect(READERS)),
+    "ward_dossier": ("GET", "/wards/{ward}/dossier/", expect(READERS)),
+    "national_dashboard": (
+        "GET",
+        "/dashboard/",
+        # Provincial users are sent on to their province; officers see nothing.
+        expect(EVERYONE - {"officer_own", "officer_other"}),
+    ),
+    "province_dashboard": ("GET", "/dashboard/{province}/", expect(PROVINCE_VIEWERS)),
+    "trend_dashboard": (
+        "GET",
+        "/dashboard/trend/?province={province}",
+        expect(PROVINCE_VIEWERS),
+    ),
+    "dashboard_export": (
+        "GET",
+        "/dashboard/export/wards.csv?province={province}",
+        expect(PROVINCE_VIEWERS),
+    ),
+    "dashboard_export:national": (
+        "GET",
+        "/dashboard/export/provinces.xlsx",
+        expect({"national", "admin"}),
+    ),
+    "criterion_detail": ("GET", "/wards/{ward}/{year}/{working}/", expect(READERS)),
+    "criterion_upload": (
+        "POST",
+        "/wards/{ward}/{year}/{working}/upload/",
+        expect({"officer_own"}),
+    ),
+    "criterion_act": (
+        "POST",
+        "/wards/{ward}/{year}/{working}/submit/",
+        expect({"officer_own"}),
+    ),
+    "criterion_act:claim": (
+        "POST",
+        "/wards/{ward}/{year}/{pending}/claim/",
+        expect({"reviewer_own"}),
+    ),
+    "criterion_act:approve": (
+        "POST",
+        "/wards/{ward}/{year}/{pending}/approve/",
+        expect({"reviewer_own"}),
+    ),
+    "criterion_act:return": (
+        "POST",
+        "/wards/{ward}/{year}/{pending}/return/",
+        expect({"reviewer_own"}),
+    ),
+    "criterion_act:revoke": (
+        "POST",
+        "/wards/{ward}/{year}/{approved}/revoke/",
+        expect({"reviewer_own"}),
+    ),
+    "evidence_download": ("GET", "/evidence/{evidence}/", expect(READERS)),
+    "evidence_view": ("GET", "/evidence/{evidence}/view/", expect(READERS)),
+    "evidence_withdraw": (
+        "POST",
+        "/evidence/{evidence}/withdraw/",
+        expect({"officer_own"}),
+    ),
+    "review_queue": ("GET", "/review/", expect({"reviewer_own", "reviewer_other"})),
+    "healthz": ("GET", "/healthz", expect(EVERYONE, anonymous=200, allowed_code=200)),
+    "login": ("GET", "/accounts/login/", expect(EVERYONE, anonymous=200)),
+    # Logging out ends on the login page, whoever asks.
+    "logout": (
+        "POST",
+        "/accounts/logout/",
+        expect(EVERYONE, anonymous=LOGIN, allowed_code=LOGIN),
+    ),
+    "set_language": ("POST", "/i18n/setlang/", expect(EVERYONE, anonymous=OK)),
+    "two_factor": ("GET", "/accounts/2fa/", expect(EVERYONE)),
+    "two_factor_setup": ("GET", "/accounts/2fa/setup/", expect(EVERYONE)),
+    "admin": ("GET", "/admin/", expect({"admin"}, denied=LOGIN)),
+    "admin:change": (
+        "POST",
+        "/admin/wards/ward/{ward_pk}/change/",
+        expect({"admin"}, denied=LOGIN),
+    ),
+}
+
+
+def url_names(patterns, prefix="") -> set[str]:
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                names.add("admin")
+                continue
+            names |= url_names(pattern.url_patterns, prefix)
+        elif isinstance(pattern, URLPattern):
+            names.add(pattern.name or str(pattern.pattern))
+    return names
+
+
+def test_every_url_has_an_entry():
+    names = url_names(get_resolver().url_patterns)
+    covered = {key.split(":")[0] for key in MATRIX}
+    assert names - covered == set(), "add these URLs to the authorization matrix"
+    assert covered - names == set(), "these entries name no URL"
+
+
+@pytest.fixture
+def world(db):
+    province_a = ProvinceFactory(code="38", name="Thanh Hóa")
+    province_b = ProvinceFactory(code="01", name="Hà Nội")
+    own = EnrolmentFactory(ward=WardFactory(province=province_a), year=2026)
+    other = EnrolmentFactory(
+        ward=WardFactory(province=province_b), criteria_set=own.criteria_set, year=2026
+    )
+    officer = make_member(Role.OFFICER, ward=own.ward)
+    reviewer = make_member(Role.REVIEWER, province=province_a)
+    working = own.assessments.get(criterion__number=1)
+    evidence = add_file(working, officer)
+    pending = own.assessments.get(criterion__number=2)
+    add_file(pending, officer, name="p.pdf", content=files.pdf("pending"))
+    workflow.submit(pending, actor=officer)
+    approved = own.assessments.get(criterion__number=3)
+    add_file(approved, officer, name="a.pdf", content=files.pdf("approved"))
+    workflow.submit(approved, actor=officer)
+    workflow.approve(approved, actor=reviewer)
+    users = {
+        "officer_own": officer,
+        "officer_other": make_member(Role.OFFICER, ward=other.ward),
+        "reviewer_own": reviewer,
+        "reviewer_other": make_member(Role.REVIEWER, province=province_b),
+        "leader_own": make_member(Role.PROVINCIAL_LEADER, province=province_a),
+        "leader_other": make_member(Role.PROVINCIAL_LEADER, province=province_b),
+        "national": make_member(Role.NATIONAL_LEADER),
+        "admin": UserFactory(is_staff=True, is_superuser=True),
+    }
+    values = {
+        "ward": own.ward.code,
+        "ward_pk": own.ward.pk,
+        "province": province_a.code,
+        "year": own.year,
+        "working": 1,
+        "pending": 2,
+        "approved": 3,
+        "evidence": evidence.pk,
+    }
+    return users, values
+
+
+def post_data(key: str, values) -> dict:
+    if key == "criterion_upload":
+        return {"files": [files.upload("moi.pdf", files.pdf("new"))]}
+    if key in ("criterion_act:return", "criterion_act:revoke"):
+        return {"reason": "Thiếu"}
+    if key == "set_language":
+        return {"language": "en", "next": "/"}
+    if key == "admin:change":
+        return {"code": values["ward"], "name": "Mới", "kind": "phuong"}
+    return {}
+
+
+def outcome(response) -> str | int:
+    location = response.get("Location", "")
+    if response.status_code in (301, 302):
+        return LOGIN if "/login/" in location else OK
+    if response.status_code == 200:
+        return OK
+    return response.status_code
+
+
+CASES = [(key, role) for key in MATRIX for role in ROLES]
+
+
+@pytest.mark.parametrize(("key", "role"), CASES, ids=[f"{k}-{r}" for k, r in CASES])
+def test_the_matrix(client, world, key, role):
+    users, values = world
+    method, template, expected = MATRIX[key]
+    if role != "anonymous":
+        client.force_login(users[role])
+    path = template.format(**values)
+    if method == "GET":
+        response = client.get(path)
+    else:
+        response = client.post(path, post_data(key, values))
+    wanted = expected[role]
+    got = outcome(response)
+    if wanted == 200:
+        assert response.status_code == 200, (key, role, response.status_code)
+    elif wanted == OK and got == 200:
+        pass
+    else:
+        assert got == wanted, (key, role, response.status_code)
+
+
+GET_ONLY = [key for key, (method, *_rest) in MATRIX.items() if method == "GET"]
+GET_ONLY = [k for k in GET_ONLY if k not in ("login", "two_factor", "two_factor_setup")]
+GET_ONLY = [k for k in GET_ONLY if not k.startswith("admin")]
+
+
+@pytest.mark.parametrize("key", GET_ONLY)
+def test_read_only_urls_refuse_post(client, world, key):
+    users, values = world
+    client.force_login(users["national"])
+    path = MATRIX[key][1].format(**values)
+    assert client.post(path).status_code == 405

@@ -1,0 +1,126 @@
+"""Races on PostgreSQL, with real threads, connections and row locks."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from access.models import Membership
+from assessments import workflow
+from assessments.models import Evidence, ReviewEvent
+from assessments.services import attach_evidence
+from assessments.uploads import UploadRefused
+from tests import files
+from tests.factories import add_file, member
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def race(*actions):
+    """Run the callables at the same moment; return (results, errors)."""
+    barrier = threading.Barrier(len(actions))
+    results, errors = [], []
+
+    def run(action):
+        try:
+            barrier.wait()
+            results.append(action())
+        except (workflow.WorkflowError, UploadRefused) as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+def stored_files():
+    return {p for p in Path(settings.PRIVATE_MEDIA_ROOT).rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def submitted(enrolment, officer):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    add_file(assessment, officer)
+    workflow.submit(assessment, actor=officer)
+    return assessment
+
+
+def test_two_reviewers_deciding_at_once_one_wins(submitted, reviewer, province):
+    colleague = member(Membership.Role.REVIEWER, province=province)
+    results, errors = race(
+        lambda: workflow.approve(submitted, actor=reviewer),
+        lambda: workflow.return_for_rework(submitted, actor=colleague, reason="Thiếu"),
+    )
+    assert len(results) == 1 and len(errors) == 1
+    decisions = ReviewEvent.objects.filter(
+        assessment=submitted, action__in=["approve", "return"]
+    )
+    assert decisions.count() == 1
+    submitted.refresh_from_db()
+    assert submitted.status == decisions.get().to_status
+    winner = decisions.get().actor
+    assert winner.get_username() in errors[0].message
+
+
+def test_two_reviewers_claiming_at_once_one_wins(submitted, reviewer, province):
+    colleague = member(Membership.Role.REVIEWER, province=province)
+    results, errors = race(
+        lambda: workflow.claim(submitted, actor=reviewer),
+        lambda: workflow.claim(submitted, actor=colleague),
+    )
+    assert len(results) == 1 and len(errors) == 1
+    assert ReviewEvent.objects.filter(action="claim").count() == 1
+
+
+def test_an_upload_racing_an_approval_is_refused_cleanly(submitted, officer, reviewer):
+    before = stored_files()
+    count = Evidence.objects.count()
+    results, errors = race(
+        lambda: workflow.approve(submitted, actor=reviewer),
+        lambda: attach_evidence(
+            assessment=submitted,
+            uploads=[files.upload("muon.pdf", files.pdf("late"))],
+            description="",
+            document_date=None,
+            actor=officer,
+        ),
+    )
+    assert len(results) == 1 and len(errors) == 1
+    assert Evidence.objects.count() == count
+    assert stored_files() == before
+    submitted.refresh_from_db()
+    assert submitted.status == "approved"
+
+
+def test_an_upload_racing_a_submission_is_all_or_nothing(enrolment, officer):
+    assessment = enrolment.assessments.get(criterion__number=2)
+    add_file(assessment, officer, name="first.pdf", content=files.pdf("first"))
+    before = stored_files()
+    results, errors = race(
+        lambda: workflow.submit(assessment, actor=officer),
+        lambda: attach_evidence(
+            assessment=assessment,
+            uploads=[files.upload("second.pdf", files.pdf("second"))],
+            description="",
+            document_date=None,
+            actor=officer,
+        ),
+    )
+    assessment.refresh_from_db()
+    assert assessment.status == "submitted"
+    events = list(assessment.events.values_list("action", flat=True))
+    if errors:  # the submission won: the upload left nothing behind
+        assert stored_files() == before
+        assert assessment.evidence.count() == 1
+        assert events == ["add_evidence", "submit"]
+    else:  # the upload won: it is in the dossier that was submitted
+        assert assessment.evidence.count() == 2
+        assert len(stored_files()) == len(before) + 1
+        assert events == ["add_evidence", "add_evidence", "submit"]

@@ -1,0 +1,231 @@
+import hashlib
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from assessments import workflow
+from assessments.models import Evidence, ReviewEvent
+from assessments.services import attach_evidence
+from assessments.uploads import UploadRefused, clean_name
+from tests import files
+
+pytestmark = pytest.mark.usefixtures("english")
+
+
+def stored_files() -> set[Path]:
+    root = Path(settings.PRIVATE_MEDIA_ROOT)
+    return {p for p in root.rglob("*") if p.is_file()}
+
+
+def attach(assessment, officer, *uploads):
+    return attach_evidence(
+        assessment=assessment,
+        uploads=list(uploads),
+        description="Biên bản kiểm tra",
+        document_date=None,
+        actor=officer,
+    )
+
+
+HOSTILE = [
+    pytest.param("bao-cao.pdf", files.png(), "not a PDF file", id="png-named-pdf"),
+    pytest.param("anh.png", files.pdf(), "not a PNG file", id="pdf-named-png"),
+    pytest.param(
+        "anh.jpg",
+        b"<html><script>alert(1)</script></html>",
+        "not a JPEG file",
+        id="html-as-jpeg",
+    ),
+    pytest.param(
+        "bao-cao.pdf",
+        b"<!doctype html><html><body>%PDF-1.4</body></html>",
+        "not a PDF file",
+        id="html-as-pdf",
+    ),
+    pytest.param(
+        "logo.png",
+        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+        "not a PNG file",
+        id="svg-as-png",
+    ),
+    pytest.param(
+        "logo.svg",
+        b'<svg xmlns="http://www.w3.org/2000/svg"/>',
+        "not an accepted kind",
+        id="svg",
+    ),
+    pytest.param("trang.html", b"<html></html>", "not an accepted kind", id="html"),
+    pytest.param("empty.pdf", b"", "is empty", id="empty"),
+    pytest.param("noext", files.pdf(), "not an accepted kind", id="no-extension"),
+    pytest.param("ke-hoach.docx", files.xlsx(), "not a DOCX file", id="xlsx-as-docx"),
+    pytest.param(
+        "ke-hoach.docx",
+        b"PK\x03\x04 this is not really a zip archive",
+        "not a DOCX file",
+        id="broken-zip",
+    ),
+    pytest.param(
+        "ke-hoach.docx",
+        files.office("other/part.xml"),
+        "not a DOCX file",
+        id="zip-not-office",
+    ),
+    pytest.param(
+        "chay.exe.pdf", b"MZ\x90\x00\x03 executable", "not a PDF file", id="exe"
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), HOSTILE)
+@pytest.mark.django_db
+def test_hostile_uploads_are_refused_and_leave_nothing(
+    assessment, officer, name, content, message
+):
+    before = stored_files()
+    with pytest.raises(UploadRefused, match=message):
+        attach(assessment, officer, files.upload(name, content, "image/png"))
+    assert stored_files() == before
+    assert not Evidence.objects.exists()
+    assert not ReviewEvent.objects.exists()
+    assessment.refresh_from_db()
+    assert assessment.status == "not_started"
+
+
+@pytest.mark.django_db
+def test_an_oversized_file_is_refused(assessment, officer, settings):
+    settings.EVIDENCE_MAX_BYTES = 1024
+    with pytest.raises(UploadRefused, match="larger than the limit"):
+        attach(assessment, officer, files.upload("lon.pdf", b"%PDF-" + b"0" * 2000))
+    assert not Evidence.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_zip_bomb_posing_as_docx_is_refused(assessment, officer, settings):
+    settings.EVIDENCE_MAX_UNPACKED_BYTES = 1024 * 1024
+    bomb = files.docx(extra={"word/media/zeros.bin": b"\0" * (8 * 1024 * 1024)})
+    assert len(bomb) < 64 * 1024
+    before = stored_files()
+    with pytest.raises(UploadRefused, match="unpacks to more"):
+        attach(assessment, officer, files.upload("bom.docx", bomb))
+    assert stored_files() == before
+
+
+@pytest.mark.django_db
+def test_one_bad_file_refuses_the_whole_upload(assessment, officer):
+    before = stored_files()
+    with pytest.raises(UploadRefused, match="xau.pdf"):
+        attach(
+            assessment,
+            officer,
+            files.upload("tot.pdf", files.pdf()),
+            files.upload("xau.pdf", b"GIF89a"),
+        )
+    assert stored_files() == before
+    assert not Evidence.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Biên bản họp Đảng ủy phường.pdf", "application/pdf"),
+        ("ảnh camera.JPG", "image/jpeg"),
+        ("sơ đồ.png", "image/png"),
+        ("Kế hoạch.docx", "wordprocessingml"),
+        ("Số liệu tội phạm.xlsx", "spreadsheetml"),
+    ],
+)
+@pytest.mark.django_db
+def test_good_files_are_stored_with_their_hash_and_name(
+    assessment, officer, name, kind
+):
+    content = {
+        "pdf": files.pdf(),
+        "jpg": files.jpeg(),
+        "png": files.png(),
+        "docx": files.docx(),
+        "xlsx": files.xlsx(),
+    }[name.rsplit(".", 1)[1].lower()]
+    (evidence,) = attach(assessment, officer, files.upload(name, content))
+    evidence.refresh_from_db()
+    assert evidence.original_name == name
+    assert kind in evidence.content_type
+    assert evidence.size == len(content)
+    assert evidence.sha256 == hashlib.sha256(content).hexdigest()
+    assert name not in evidence.file.name  # the stored path is generated
+    with evidence.file.open("rb") as handle:
+        assert handle.read() == content
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("..\\..\\windows\\system.ini.pdf", "system.ini.pdf"),
+        ("/abs/path/báo cáo.pdf", "báo cáo.pdf"),
+        ("tên\x00độc\x1f.pdf", "tênđộc.pdf"),
+        ("x" * 400 + ".pdf", "x" * 196 + ".pdf"),
+    ],
+)
+def test_names_are_cleaned_but_keep_their_diacritics(given, kept):
+    assert clean_name(given) == kept
+
+
+@pytest.mark.django_db
+def test_path_traversal_names_never_reach_the_disk(assessment, officer):
+    (evidence,) = attach(
+        assessment, officer, files.upload("../../../tmp/evil.pdf", files.pdf())
+    )
+    path = Path(evidence.file.path).resolve()
+    assert path.is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT).resolve())
+    assert evidence.original_name == "evil.pdf"
+
+
+@pytest.mark.django_db
+def test_a_very_long_name_is_kept_shortened(assessment, officer):
+    name = "Biên bản " * 60 + ".pdf"
+    (evidence,) = attach(assessment, officer, files.upload(name, files.pdf()))
+    assert len(evidence.original_name) <= 200
+    assert evidence.original_name.endswith(".pdf")
+
+
+@pytest.mark.django_db
+def test_the_same_file_twice_is_pointed_out(assessment, officer):
+    content = files.pdf("same")
+    attach(assessment, officer, files.upload("lan-1.pdf", content))
+    before = stored_files()
+    with pytest.raises(UploadRefused, match="already in this dossier as “lan-1.pdf”"):
+        attach(assessment, officer, files.upload("lan-2.pdf", content))
+    assert stored_files() == before
+    with pytest.raises(UploadRefused, match="are the same file"):
+        attach(
+            assessment,
+            officer,
+            files.upload("a.pdf", files.pdf("x")),
+            files.upload("b.pdf", files.pdf("x")),
+        )
+    assert Evidence.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_uploads_to_a_submitted_criterion_are_refused(assessment, reach, officer):
+    reach(assessment, "submitted")
+    before = stored_files()
+    count = Evidence.objects.count()
+    with pytest.raises(workflow.WorkflowError):
+        attach(assessment, officer, files.upload("muon.pdf", files.pdf("late")))
+    assert stored_files() == before
+    assert Evidence.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_a_failure_after_storing_leaves_no_file(assessment, officer, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(workflow, "record_evidence", explode)
+    before = stored_files()
+    with pytest.raises(RuntimeError):
+        attach(assessment, officer, files.upload("a.pdf", files.pdf()))
+    assert stored_files() == before
+    assert not Evidence.objects.exists()

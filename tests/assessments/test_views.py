@@ -1,0 +1,362 @@
+from urllib.parse import quote
+
+import pytest
+
+from access.models import Membership
+from assessments import workflow
+from assessments.models import Assessment, Evidence
+from tests import files
+from tests.factories import add_file, member
+
+Role = Membership.Role
+
+
+@pytest.fixture
+def people(officer, reviewer, leader, national, other_enrolment, other_province):
+    return {
+        "officer": officer,
+        "other_officer": member(Role.OFFICER, ward=other_enrolment.ward),
+        "reviewer": reviewer,
+        "other_reviewer": member(Role.REVIEWER, province=other_province),
+        "leader": leader,
+        "other_leader": member(Role.PROVINCIAL_LEADER, province=other_province),
+        "national": national,
+    }
+
+
+def page(assessment) -> str:
+    ward = assessment.enrolment.ward
+    return (
+        f"/wards/{ward.code}/{assessment.enrolment.year}/{assessment.criterion.number}/"
+    )
+
+
+# Who may read a ward's pages and files: its own officer, its province, the nation.
+READERS = {"officer", "reviewer", "leader", "national"}
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        "officer",
+        "other_officer",
+        "reviewer",
+        "other_reviewer",
+        "leader",
+        "other_leader",
+        "national",
+    ],
+)
+@pytest.mark.django_db
+def test_reading_pages_and_files_follows_scope(client, people, enrolment, who):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    evidence = add_file(assessment, people["officer"])
+    client.force_login(people[who])
+    expected = 200 if who in READERS else 404
+    urls = [
+        f"/wards/{enrolment.ward.code}/",
+        page(assessment),
+        f"/evidence/{evidence.pk}/",
+        f"/evidence/{evidence.pk}/view/",
+    ]
+    for url in urls:
+        assert client.get(url).status_code == expected, url
+
+
+@pytest.mark.django_db
+def test_anonymous_users_get_nothing(client, enrolment, officer):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    evidence = add_file(assessment, officer)
+    for url in [page(assessment), f"/evidence/{evidence.pk}/", "/review/"]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+    response = client.post(page(assessment) + "submit/")
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.status == "in_progress"
+
+
+# (action, who may do it on their own ward)
+POSTS = [
+    ("upload", "officer"),
+    ("submit", "officer"),
+    ("withdraw", "officer"),
+    ("claim", "reviewer"),
+    ("approve", "reviewer"),
+    ("return", "reviewer"),
+]
+
+
+@pytest.mark.parametrize(("action", "allowed"), POSTS)
+@pytest.mark.parametrize(
+    "who",
+    ["officer", "other_officer", "reviewer", "other_reviewer", "leader", "national"],
+)
+@pytest.mark.django_db
+def test_actions_follow_role_and_scope(client, people, enrolment, action, allowed, who):
+    officer = people["officer"]
+    working = enrolment.assessments.get(criterion__number=1)
+    evidence = add_file(working, officer)
+    pending = enrolment.assessments.get(criterion__number=2)
+    add_file(pending, officer, name="2.pdf", content=files.pdf("two"))
+    workflow.submit(pending, actor=officer)
+    target = pending if allowed == "reviewer" else working
+    before = (
+        target.__class__.objects.get(pk=target.pk).status,
+        Evidence.objects.count(),
+    )
+
+    client.force_login(people[who])
+    if action == "upload":
+        response = client.post(
+            page(target) + "upload/",
+            {"files": [files.upload("moi.pdf", files.pdf("new"))]},
+        )
+    elif action == "withdraw":
+        response = client.post(f"/evidence/{evidence.pk}/withdraw/")
+    else:
+        response = client.post(page(target) + f"{action}/", {"reason": "Thiếu dấu"})
+
+    target.refresh_from_db()
+    after = (target.status, Evidence.objects.count())
+    if who == allowed:
+        assert response.status_code == 302
+        assert after != before or action in ("claim", "withdraw")
+    else:
+        assert response.status_code == 404
+        assert after == before
+        assert target.reviewer_id is None
+
+
+@pytest.mark.django_db
+def test_a_form_cannot_be_tampered_into_another_status(
+    client, enrolment, officer, reviewer
+):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    add_file(assessment, officer)
+    client.force_login(officer)
+    client.post(
+        page(assessment) + "submit/",
+        {"status": "approved", "reviewer": officer.pk, "ward": 999},
+    )
+    assessment.refresh_from_db()
+    assert assessment.status == "submitted"
+    assert assessment.reviewer_id is None
+    client.force_login(reviewer)
+    client.post(page(assessment) + "approve/", {"status": "returned", "enrolment": 1})
+    assessment.refresh_from_db()
+    assert assessment.status == "approved"
+    assert assessment.reviewer_id == reviewer.pk
+    assert assessment.enrolment_id == enrolment.pk
+
+
+@pytest.mark.django_db
+def test_an_unknown_action_is_404(client, enrolment, officer):
+    client.force_login(officer)
+    assessment = enrolment.assessments.get(criterion__number=1)
+    assert client.post(page(assessment) + "delete/").status_code == 404
+    assert client.get(page(assessment) + "submit/").status_code == 405
+
+
+@pytest.mark.django_db
+def test_returning_without_a_reason_shows_the_form_again(
+    client, enrolment, officer, reviewer, english
+):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    add_file(assessment, officer)
+    workflow.submit(assessment, actor=officer)
+    client.force_login(reviewer)
+    client.cookies["django_language"] = "en"
+    response = client.post(page(assessment) + "return/", {"reason": "  "})
+    assert response.status_code == 400
+    assert "Give the reason" in response.text
+    assessment.refresh_from_db()
+    assert assessment.status == "submitted"
+
+
+@pytest.mark.django_db
+def test_the_officer_sees_the_reason_of_a_return(client, enrolment, officer, reviewer):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    add_file(assessment, officer)
+    workflow.submit(assessment, actor=officer)
+    workflow.return_for_rework(
+        assessment, actor=reviewer, reason="Biên bản chưa có chữ ký."
+    )
+    client.force_login(officer)
+    response = client.get(page(assessment))
+    assert "Biên bản chưa có chữ ký." in response.text
+    assert 'role="alert"' in response.text
+
+
+@pytest.mark.django_db
+def test_the_second_reviewer_is_told_what_happened(
+    client, enrolment, officer, reviewer, province
+):
+    colleague = member(Role.REVIEWER, province=province, username="lan")
+    assessment = enrolment.assessments.get(criterion__number=1)
+    add_file(assessment, officer)
+    workflow.submit(assessment, actor=officer)
+    workflow.approve(assessment, actor=colleague)
+    client.force_login(reviewer)
+    response = client.post(page(assessment) + "return/", {"reason": "x"}, follow=True)
+    text = response.text
+    assert "lan" in text
+    assessment.refresh_from_db()
+    assert assessment.status == "approved"
+
+
+@pytest.mark.django_db
+def test_upload_through_the_page(client, enrolment, officer):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    client.force_login(officer)
+    response = client.post(
+        page(assessment) + "upload/",
+        {
+            "files": [
+                files.upload("Biên bản.pdf", files.pdf("a")),
+                files.upload("ảnh.png", files.png()),
+            ],
+            "description": "Hồ sơ",
+            "document_date": "2026-03-15",
+        },
+    )
+    assert response.status_code == 302
+    names = set(assessment.evidence.values_list("original_name", flat=True))
+    assert names == {"Biên bản.pdf", "ảnh.png"}
+    bad = client.post(
+        page(assessment) + "upload/", {"files": [files.upload("x.pdf", b"nope")]}
+    )
+    assert bad.status_code == 400
+    assert assessment.evidence.count() == 2
+
+
+@pytest.mark.django_db
+def test_downloads_are_attachments_with_the_encoded_name(client, enrolment, officer):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    pdf = add_file(assessment, officer, name="Biên bản họp.pdf")
+    doc = add_file(assessment, officer, name="Kế hoạch.docx", content=files.docx())
+    client.force_login(officer)
+    response = client.get(f"/evidence/{pdf.pk}/")
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment")
+    assert quote("Biên bản họp.pdf") in disposition
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+    inline = client.get(f"/evidence/{pdf.pk}/view/")
+    assert inline["Content-Disposition"].startswith("inline")
+    # Only images and PDFs are shown inline; others are always downloaded.
+    office = client.get(f"/evidence/{doc.pk}/view/")
+    assert office["Content-Disposition"].startswith("attachment")
+
+
+@pytest.mark.django_db
+def test_the_review_queue_lists_pending_items_oldest_first(
+    client, enrolment, other_enrolment, officer, reviewer, settings
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    other_officer = member(Role.OFFICER, ward=other_enrolment.ward)
+    items = []
+    for number in (3, 1, 2):
+        assessment = enrolment.assessments.get(criterion__number=number)
+        add_file(
+            assessment, officer, name=f"{number}.pdf", content=files.pdf(str(number))
+        )
+        workflow.submit(assessment, actor=officer)
+        items.append(assessment)
+    elsewhere = other_enrolment.assessments.get(criterion__number=1)
+    add_file(elsewhere, other_officer, name="x.pdf", content=files.pdf("x"))
+    workflow.submit(elsewhere, actor=other_officer)
+    # The first submitted waited ten days.
+    Assessment.objects.filter(pk=items[0].pk).update(
+        submitted_at=timezone.now() - dt.timedelta(days=10)
+    )
+    client.force_login(reviewer)
+    response = client.get("/review/")
+    queue = list(response.context["page"])
+    assert [a.pk for a in queue] == [a.pk for a in items]
+    assert queue[0].overdue and not queue[1].overdue
+    assert queue[0].age.days == 10
+    older = client.get("/review/", {"older_than": "7"})
+    assert [a.pk for a in older.context["page"]] == [items[0].pk]
+    workflow.claim(items[1], actor=reviewer)
+    mine = client.get("/review/", {"claimed": "mine"})
+    assert [a.pk for a in mine.context["page"]] == [items[1].pk]
+
+
+@pytest.mark.django_db
+def test_the_queue_is_only_for_reviewers(client, officer, leader):
+    for user in (officer, leader):
+        client.force_login(user)
+        assert client.get("/review/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_home_shows_recent_events_that_concern_the_user(
+    client, enrolment, officer, reviewer
+):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    add_file(assessment, officer)
+    workflow.submit(assessment, actor=officer)
+    workflow.return_for_rework(assessment, actor=reviewer, reason="Cần bổ sung ảnh")
+    client.force_login(officer)
+    response = client.get("/", follow=True)
+    events = list(response.context["recent_events"])
+    assert [e.action for e in events] == ["return"]
+    assert "Cần bổ sung ảnh" in response.text
+    client.force_login(reviewer)
+    response = client.get("/", follow=True)
+    # Each file added is detail: the reviewer's feed shows the submission.
+    assert [e.action for e in response.context["recent_events"]] == ["submit"]
+
+
+def queries_for(client, user, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_the_criterion_page_costs_the_same_with_2_or_20_files(
+    client, enrolment, officer
+):
+    few = enrolment.assessments.get(criterion__number=1)
+    many = enrolment.assessments.get(criterion__number=2)
+    for assessment, count in ((few, 2), (many, 20)):
+        for i in range(count):
+            add_file(
+                assessment, officer, name=f"{i}.pdf", content=files.pdf(f"{count}-{i}")
+            )
+    assert queries_for(client, officer, page(few)) == queries_for(
+        client, officer, page(many)
+    )
+
+
+@pytest.mark.django_db
+def test_the_review_queue_costs_the_same_with_2_or_20_items(
+    client, enrolment, officer, reviewer
+):
+    def submit(numbers):
+        for number in numbers:
+            assessment = enrolment.assessments.get(criterion__number=number)
+            add_file(
+                assessment,
+                officer,
+                name=f"{number}.pdf",
+                content=files.pdf(str(number)),
+            )
+            workflow.submit(assessment, actor=officer)
+
+    submit([1, 2])
+    two = queries_for(client, reviewer, "/review/")
+    submit(range(3, 21))
+    assert queries_for(client, reviewer, "/review/") == two

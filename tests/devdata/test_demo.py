@@ -1,0 +1,138 @@
+from collections import Counter
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.test import RequestFactory
+
+from access.models import Membership
+from accounts.models import User
+from assessments.models import Assessment, Enrolment, Evidence, ReviewEvent
+from criteria.models import CriteriaSet, Criterion
+from devdata import demo
+from wards.models import Province, Ward
+
+
+@pytest.fixture
+def loaded(db):
+    call_command("setup_demo", verbosity=0)
+
+
+def progress_of(province_name: str) -> Counter:
+    return Counter(
+        e.progress
+        for e in Enrolment.objects.with_progress().filter(
+            ward__province__name=province_name, year=2023
+        )
+    )
+
+
+def table_sizes() -> dict[str, int]:
+    models = [Province, Ward, CriteriaSet, Criterion, Enrolment, Assessment]
+    models += [Evidence, ReviewEvent, User, Membership]
+    return {m.__name__: m.objects.count() for m in models}
+
+
+def test_hanoi_has_26_wards_at_the_published_figures(loaded):
+    assert progress_of("Hà Nội") == {"19/22": 3, "18/22": 11, "16/22": 6, "15/22": 6}
+    hanoi = Enrolment.objects.filter(ward__province__name="Hà Nội", year=2023)
+    assert hanoi.filter(track="ministry").count() == 15
+    assert hanoi.filter(track="province").count() == 11
+    assert set(hanoi.values_list("ward__name", flat=True)) >= {"Phú La", "Ô Chợ Dừa"}
+
+
+def test_hanoi_year_end_criteria_are_still_open(loaded):
+    open_year_end = Assessment.objects.filter(
+        enrolment__ward__province__name="Hà Nội", criterion__assessed="year_end"
+    )
+    assert open_year_end.count() == 26 * 3
+    assert not open_year_end.filter(status="approved").exists()
+
+
+def test_an_hung_is_at_18_of_22_with_4_criteria_submitted(loaded):
+    enrolment = Enrolment.objects.with_progress().get(ward__name="An Hưng")
+    assert enrolment.ward.province.name == "Thanh Hóa"
+    assert enrolment.progress == "18/22"
+    assert enrolment.assessments.filter(status="submitted").count() == 4
+
+
+def test_more_provinces_and_evidence_files_are_there(loaded):
+    assert Enrolment.objects.values("ward__province").distinct().count() >= 4
+    evidence = Evidence.objects.first()
+    with evidence.file.open("rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+    # Every assessment past "not started" has a file and an event that put it there.
+    started = Assessment.objects.exclude(status="not_started")
+    assert not started.filter(evidence=None).exists()
+    assert not started.filter(events=None).exists()
+    returned = ReviewEvent.objects.filter(action="return")
+    assert returned.exists()
+    assert not returned.filter(comment="").exists()
+
+
+def test_the_demo_accounts_sign_in_with_the_demo_password(loaded):
+    for username in ["demo-officer", "demo-reviewer", "demo-leader"]:
+        assert (
+            authenticate(
+                RequestFactory().post("/"), username=username, password="kieumau-demo"
+            )
+            is not None
+        )
+    for username in ["demo-national", "demo-admin"]:
+        assert (
+            authenticate(
+                RequestFactory().post("/"), username=username, password="kieumau-demo"
+            )
+            is not None
+        )
+    officer = Membership.objects.get(user__username="demo-officer")
+    assert officer.role == "officer" and officer.ward.name == "An Hưng"
+    reviewer = Membership.objects.get(user__username="demo-reviewer")
+    assert reviewer.role == "reviewer" and reviewer.province.name == "Thanh Hóa"
+    leader = Membership.objects.get(user__username="demo-leader")
+    assert leader.role == "provincial_leader" and leader.province.name == "Hà Nội"
+    assert Membership.objects.get(user__username="demo-national").role == (
+        "national_leader"
+    )
+    assert User.objects.get(username="demo-admin").is_superuser
+
+
+def test_setting_up_twice_changes_nothing(loaded):
+    before = table_sizes()
+    call_command("setup_demo", verbosity=0)
+    assert table_sizes() == before
+
+
+def test_reset_reloads_the_same_data(loaded):
+    before = table_sizes()
+    call_command("setup_demo", reset=True, verbosity=0)
+    assert table_sizes() == before
+
+
+@pytest.mark.django_db
+def test_without_the_demo_there_are_no_demo_accounts():
+    demo.load_reference_data()
+    assert not User.objects.filter(username__startswith="demo-").exists()
+    assert Criterion.objects.count() == 22
+
+
+@pytest.mark.django_db
+def test_demo_data_is_refused_outside_development(settings):
+    from django.core.management.base import CommandError
+
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="never on a production database"):
+        call_command("setup_demo", verbosity=0)
+    assert not User.objects.filter(username="demo-admin").exists()
+
+
+def test_demo_codes_are_for_demo_accounts_only(loaded):
+    from io import StringIO
+
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command("demo_code", "demo-reviewer", stdout=out)
+    assert out.getvalue().strip().isdigit() and len(out.getvalue().strip()) == 6
+    with pytest.raises(CommandError):
+        call_command("demo_code", "officer-38002")
