@@ -46,9 +46,11 @@ demo: install ## Reload the demo data from scratch.
 test: install ## Run the whole test suite.
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install ## Check formatting, lint and migrations.
+lint: install ## Check formatting, lint, the layers, types and migrations.
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m mypy
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
 
 format: install ## Format the code and fix what ruff can.
@@ -65,7 +67,8 @@ screenshots: setup ## Screenshots of the main pages (desktop, phone) into screen
 
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kieumau_bench
 bench: install ## National-scale benchmark on PostgreSQL (BENCH_DATABASE_URL).
-	@export DATABASE_URL="$(BENCH_DATABASE_URL)" DEBUG=false ALLOWED_HOSTS=127.0.0.1 \
+	@export DATABASE_URL="$(BENCH_DATABASE_URL)" DEBUG=false DEMO_DATA_ALLOWED=true \
+		ALLOWED_HOSTS=127.0.0.1 \
 		SECRET_KEY=bench-only-secret-key-never-used-in-production SECURE_COOKIES=false \
 		SECURE_SSL_REDIRECT=false BEHIND_TLS_PROXY=false \
 		PRIVATE_MEDIA_ROOT="$(CURDIR)/var/bench-media"; \

@@ -97,7 +97,7 @@ def scope_of(user: AnyUser | None) -> Scope:
     if cached is not None:
         return cached
     rows = list(
-        Membership.objects.filter(user=user).values_list(
+        Membership.objects.filter(user_id=user.pk).values_list(
             "pk", "role", "ward_id", "province_id"
         )
     )
@@ -127,7 +127,7 @@ def scope_of(user: AnyUser | None) -> Scope:
         officer_ward_ids=frozenset(w for _pk, r, w, _p in rows if r == Role.OFFICER),
         reviews=reviews,
     )
-    user._kieumau_scope = scope  # type: ignore[union-attr]
+    setattr(user, "_kieumau_scope", scope)  # noqa: B010 - not a declared field
     return scope
 
 

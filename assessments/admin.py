@@ -1,9 +1,13 @@
+from typing import cast
+
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
 
 from .models import Assessment, Enrolment, Evidence, ReviewEvent
+from .querysets import EnrolmentQuerySet
 
 
 @admin.register(Enrolment)
@@ -14,8 +18,8 @@ class EnrolmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["ward"]
     list_select_related = ["ward__province", "criteria_set"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_progress()
+    def get_queryset(self, request: HttpRequest) -> EnrolmentQuerySet:
+        return cast(EnrolmentQuerySet, super().get_queryset(request)).with_progress()
 
     def get_readonly_fields(self, request, obj=None):
         # Once a ward has a dossier, moving it would rewrite its history.
@@ -31,7 +35,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
 class ReadOnlyEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReviewEvent
     extra = 0
-    fields = ["created_at", "actor", "action", "from_status", "to_status", "comment"]
+    fields = ("created_at", "actor", "action", "from_status", "to_status", "comment")
     readonly_fields = fields
 
 

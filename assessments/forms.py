@@ -28,7 +28,9 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(label=_("Files"))
+    # The field is called "files" in the page; Django takes declared fields
+    # off the class, so Form.files (the uploaded files) is not shadowed.
+    files = MultipleFileField(label=_("Files"))  # type: ignore[assignment]
     description = forms.CharField(
         label=_("Description"),
         max_length=2000,

@@ -49,6 +49,10 @@ class Enrolment(models.Model):
 
     objects = EnrolmentQuerySet.as_manager()
 
+    # Set by `Enrolment.objects.with_progress()`.
+    approved_count: int
+    criteria_count: int
+
     class Meta:
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
@@ -194,7 +198,7 @@ class Assessment(models.Model):
         return self.enrolment.criterion_url(self.criterion.number)
 
 
-def evidence_path(instance: "Evidence", filename: str) -> str:
+def evidence_path(instance: "Evidence | None", filename: str) -> str:
     """A generated storage path; the user's file name never reaches the disk."""
     suffix = PurePosixPath(filename).suffix.lower()[:10]
     today = timezone.now()

@@ -114,7 +114,7 @@ def attach_evidence(
     try:
         rows = []
         for upload, kind in zip(uploads, kinds, strict=True):
-            original = clean_name(upload.name) or _("file")
+            original = clean_name(upload.name or "") or _("file")
             hashing = HashingFile(upload, original)
             name = default_storage.save(evidence_path(None, original), hashing)
             stored.append(name)

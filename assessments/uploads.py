@@ -11,7 +11,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import IO
+from typing import IO, cast
 
 from django.conf import settings
 from django.core.files import File
@@ -128,7 +128,7 @@ def sniff(upload: File) -> str | None:
 def _sniff_office(upload: File) -> str | None:
     """DOCX or XLSX, judged from the archive's directory without unpacking it."""
     try:
-        archive = zipfile.ZipFile(upload.file if hasattr(upload, "file") else upload)
+        archive = zipfile.ZipFile(cast(IO[bytes], upload.file or upload))
         entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return None
@@ -154,6 +154,7 @@ class HashingFile(File):
 
     def __init__(self, file: IO[bytes], name: str):
         super().__init__(file, name)
+        self._source = file
         self._restart()
 
     def _restart(self) -> None:
@@ -163,10 +164,10 @@ class HashingFile(File):
     def seek(self, offset: int, whence: int = 0) -> int:
         if offset == 0 and whence == 0:
             self._restart()
-        return self.file.seek(offset, whence)
+        return self._source.seek(offset, whence)
 
     def read(self, size: int = -1) -> bytes:
-        data = self.file.read(size)
+        data = self._source.read(size)
         self.digest.update(data)
         self.bytes_read += len(data)
         return data

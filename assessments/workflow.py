@@ -90,8 +90,10 @@ def year_end_window_opens(year: int) -> dt.date:
         day = dt.date.fromisoformat(text)
         if day.year == year:
             return day
-    month, day = (int(part) for part in settings.YEAR_END_WINDOW_OPENS.split("-"))
-    return dt.date(year, month, day)
+    month, day_of_month = (
+        int(part) for part in settings.YEAR_END_WINDOW_OPENS.split("-")
+    )
+    return dt.date(year, month, day_of_month)
 
 
 def submit(assessment: Assessment, *, actor: Any) -> Outcome:

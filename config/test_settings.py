@@ -8,7 +8,7 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
 
 from .settings import *  # noqa: E402, F403
-from .settings import STORAGES
+from .settings import INSTALLED_APPS, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_COOKIES = False
@@ -19,10 +19,13 @@ PRIVATE_MEDIA_ROOT = tempfile.mkdtemp(prefix="kieumau-test-media-")
 atexit.register(shutil.rmtree, PRIVATE_MEDIA_ROOT, ignore_errors=True)
 STORAGES = {
     **STORAGES,
-    "default": {**STORAGES["default"], "OPTIONS": {"location": PRIVATE_MEDIA_ROOT}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+    },
 }
 # The test client speaks plain HTTP; tests of the HTTPS redirect turn it on.
 SECURE_SSL_REDIRECT = False
 DEMO_DATA_ALLOWED = True
-if "devdata" not in INSTALLED_APPS:  # noqa: F405
-    INSTALLED_APPS = [*INSTALLED_APPS, "devdata"]  # noqa: F405
+if "devdata" not in INSTALLED_APPS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "devdata"]

@@ -51,20 +51,20 @@ def import_criteria_set(*, parsed: CriteriaFile) -> ImportResult:
 
     existing = {c.number: c for c in criteria_set.criteria.all()}
     created = updated = 0
-    for row in parsed.criteria:
-        criterion = existing.pop(row.number, None)
+    for line in parsed.criteria:
+        criterion = existing.pop(line.number, None)
         if criterion is None:
-            criterion = Criterion(criteria_set=criteria_set, number=row.number)
+            criterion = Criterion(criteria_set=criteria_set, number=line.number)
             created += 1
         else:
             updated += 1
-        criterion.group = groups[row.group]
-        criterion.title = row.title
-        criterion.title_en = row.title_en
-        criterion.description = row.description
-        criterion.evidence_guidance = row.evidence_guidance
-        criterion.responsible_body = row.responsible_body
-        criterion.assessed = row.assessed
+        criterion.group = groups[line.group]
+        criterion.title = line.title
+        criterion.title_en = line.title_en
+        criterion.description = line.description
+        criterion.evidence_guidance = line.evidence_guidance
+        criterion.responsible_body = line.responsible_body
+        criterion.assessed = line.assessed
         criterion.save()
 
     for number, criterion in sorted(existing.items()):

@@ -116,8 +116,10 @@ def act(request: HttpRequest, code: str, year: int, number: int, action: str):
             workflow.claim(assessment, actor=request.user)
             done = _("You have claimed this criterion.")
         elif action == "approve":
-            form = CommentForm(request.POST)
-            comment = form.cleaned_data["comment"] if form.is_valid() else ""
+            comment_form = CommentForm(request.POST)
+            comment = (
+                comment_form.cleaned_data["comment"] if comment_form.is_valid() else ""
+            )
             workflow.approve(assessment, actor=request.user, comment=comment)
             done = _("Approved.")
         elif action in ("return", "revoke"):

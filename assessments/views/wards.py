@@ -6,7 +6,7 @@ from collections import Counter
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -70,7 +70,7 @@ def ward_list(request: HttpRequest) -> HttpResponse:
     )
     provinces = sorted(
         Province.objects.filter(
-            pk__in=visible.filter(year=year).values("ward__province")
+            pk__in=visible.filter(year=year or 0).values("ward__province")
         ),
         key=lambda province: vi_key(province.name),
     )
@@ -148,28 +148,19 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
 def ward_dossier(request: HttpRequest, code: str) -> HttpResponse:
     """A printable dossier: criteria, status, evidence with SHA-256, history."""
     enrolment, _years = _enrolment_or_404(request, code)
-    assessments = list(
+    evidence = Evidence.objects.select_related("uploaded_by").order_by(
+        "uploaded_at", "pk"
+    )
+    events = ReviewEvent.objects.select_related("actor").order_by("created_at", "pk")
+    assessments = (
         Assessment.objects.filter(enrolment=enrolment)
         .select_related("criterion__group")
+        .prefetch_related(
+            Prefetch("evidence", queryset=evidence, to_attr="evidence_items"),
+            Prefetch("events", queryset=events, to_attr="event_items"),
+        )
         .order_by("criterion__group__position", "criterion__number")
     )
-    evidence: dict[int, list] = {}
-    for item in (
-        Evidence.objects.filter(assessment__enrolment=enrolment)
-        .select_related("uploaded_by")
-        .order_by("uploaded_at", "pk")
-    ):
-        evidence.setdefault(item.assessment_id, []).append(item)
-    events: dict[int, list] = {}
-    for event in (
-        ReviewEvent.objects.filter(assessment__enrolment=enrolment)
-        .select_related("actor")
-        .order_by("created_at", "pk")
-    ):
-        events.setdefault(event.assessment_id, []).append(event)
-    for assessment in assessments:
-        assessment.evidence_items = evidence.get(assessment.pk, [])
-        assessment.event_items = events.get(assessment.pk, [])
     return render(
         request,
         "assessments/ward_dossier.html",
