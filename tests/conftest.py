@@ -1,8 +1,9 @@
 import os
 
 import pytest
-from django.db import connection
-from django.test import Client
+from django.conf import settings as django_settings
+from django.db import connection, transaction
+from django.test import Client, override_settings
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -36,18 +37,48 @@ def pytest_runtest_setup(item):
     pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
 
 
-@pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
-    """Each test stores evidence in a folder of its own."""
-    root = tmp_path / "media"
-    settings.PRIVATE_MEDIA_ROOT = str(root)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            **settings.STORAGES["default"],
-            "OPTIONS": {"location": str(root)},
+def _media_settings(root) -> dict:
+    return {
+        "PRIVATE_MEDIA_ROOT": str(root),
+        "STORAGES": {
+            **django_settings.STORAGES,
+            "default": {
+                **django_settings.STORAGES["default"],
+                "OPTIONS": {"location": str(root)},
+            },
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _private_media(request, settings, tmp_path):
+    """Each test stores evidence in a folder of its own.
+
+    Tests on data built once for their module share that module's folder.
+    """
+    if "module_db" in request.fixturenames:
+        return
+    for name, value in _media_settings(tmp_path / "media").items():
+        setattr(settings, name, value)
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A transaction and a media folder that last for a whole test module.
+
+    A module-scoped fixture that depends on this one builds its data once,
+    for every test of the module, as `TestCase.setUpTestData` does; each test
+    still runs in a savepoint of its own, so what it changes is undone, and
+    everything is rolled back at the end of the module.
+    """
+    root = tmp_path_factory.mktemp("media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(**_media_settings(root)),
+        transaction.atomic(),
+    ):
+        yield root
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(autouse=True)

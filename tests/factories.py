@@ -1,10 +1,13 @@
 """Test data builders, in one place."""
 
+import datetime as dt
+
 import factory
+from django.utils import timezone
 
 from access.models import Membership
 from accounts.models import User
-from assessments.models import Enrolment
+from assessments.models import Assessment, Enrolment
 from assessments.services import attach_evidence, create_missing_assessments
 from criteria.models import CriteriaSet, Criterion, CriterionGroup
 from tests import files
@@ -109,3 +112,19 @@ def add_file(assessment, actor, name="bien-ban.pdf", content=None):
         document_date=None,
         actor=actor,
     )[0]
+
+
+def set_statuses(enrolment, approved=0, submitted=0, returned=0, days_ago=0):
+    """Approve the first criteria, submit the next, return the next."""
+    ids = list(
+        enrolment.assessments.order_by("criterion__number").values_list("pk", flat=True)
+    )
+    now = timezone.now() - dt.timedelta(days=days_ago)
+    Assessment.objects.filter(pk__in=ids[:approved]).update(status="approved")
+    Assessment.objects.filter(pk__in=ids[approved : approved + submitted]).update(
+        status="submitted", submitted_at=now
+    )
+    start = approved + submitted
+    Assessment.objects.filter(pk__in=ids[start : start + returned]).update(
+        status="returned"
+    )

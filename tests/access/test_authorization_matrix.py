@@ -157,8 +157,9 @@ def test_every_url_has_an_entry():
     assert covered - names == set(), "these entries name no URL"
 
 
-@pytest.fixture
-def world(db):
+@pytest.fixture(scope="module")
+def world(module_db):
+    """Built once: every case runs in a savepoint and leaves it as it was."""
     province_a = ProvinceFactory(code="38", name="Thanh Hóa")
     province_b = ProvinceFactory(code="01", name="Hà Nội")
     own = EnrolmentFactory(ward=WardFactory(province=province_a), year=2026)
@@ -224,7 +225,7 @@ CASES = [(key, role) for key in MATRIX for role in ROLES]
 
 
 @pytest.mark.parametrize(("key", "role"), CASES, ids=[f"{k}-{r}" for k, r in CASES])
-def test_the_matrix(client, world, key, role):
+def test_the_matrix(db, client, world, key, role):
     users, values = world
     method, template, expected = MATRIX[key]
     if role != "anonymous":
@@ -250,7 +251,7 @@ GET_ONLY = [k for k in GET_ONLY if not k.startswith("admin")]
 
 
 @pytest.mark.parametrize("key", GET_ONLY)
-def test_read_only_urls_refuse_post(client, world, key):
+def test_read_only_urls_refuse_post(db, client, world, key):
     users, values = world
     client.force_login(users["national"])
     path = MATRIX[key][1].format(**values)

@@ -1,10 +1,7 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from access.models import Membership
 from assessments.models import Assessment, Enrolment
-from tests.factories import EnrolmentFactory, WardFactory, make_criteria_set, member
+from tests.factories import EnrolmentFactory, WardFactory, make_criteria_set
 
 
 def approve(enrolment, count: int) -> None:
@@ -35,27 +32,6 @@ def test_progress_counts_approved_over_the_size_of_the_set():
 def test_an_enrolment_with_nothing_approved_reads_zero():
     enrolment = EnrolmentFactory(criteria_set=make_criteria_set(22))
     assert Enrolment.objects.with_progress().get(pk=enrolment.pk).progress == "0/22"
-
-
-def list_queries(client, wards: int) -> int:
-    criteria_set = make_criteria_set(22)
-    user = member(Membership.Role.NATIONAL_LEADER)
-    for i in range(wards):
-        approve(EnrolmentFactory(criteria_set=criteria_set), i % 23)
-    client.force_login(user)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get("/wards/")
-    assert response.status_code == 200
-    assert len(response.context["page"].object_list) == wards
-    return len(queries)
-
-
-@pytest.mark.django_db
-def test_the_ward_list_costs_the_same_queries_for_2_and_20_wards(client):
-    at_two = list_queries(client, 2)
-    Enrolment.objects.all().delete()
-    at_twenty = list_queries(client, 20)
-    assert at_two == at_twenty
 
 
 @pytest.mark.django_db

