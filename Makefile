@@ -44,7 +44,7 @@ demo: install ## Reload the demo data from scratch.
 	$(PY) manage.py setup_demo --reset
 
 test: install ## Run the whole test suite.
-	$(PY) -m pytest --numprocesses=auto $(PYTEST_ARGS)
+	$(PY) -m pytest --numprocesses=auto --dist=worksteal $(PYTEST_ARGS)
 
 lint: install ## Check formatting, lint, the layers, types and migrations.
 	$(PY) -m ruff format --check .
