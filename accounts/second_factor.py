@@ -7,7 +7,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_otp import devices_for_user
 from django_otp import login as otp_login
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -65,14 +67,24 @@ def new_recovery_codes(user) -> list[str]:
 
 
 def verify(request, code: str) -> bool:
-    """Accept a current TOTP code or an unused recovery code."""
+    """Accept a current TOTP code or an unused recovery code, once.
+
+    The user's devices are locked while the code is checked, so the same
+    code sent twice at once is accepted only once.
+    """
     code = code.strip().replace(" ", "")
-    for model in (TOTPDevice, StaticDevice):
-        for device in model.objects.filter(user=request.user, confirmed=True):
+    with transaction.atomic():
+        for device in devices_for_user(request.user, for_verify=True):
             if device.verify_token(code):
                 otp_login(request, device)
                 return True
     return False
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The code `device`'s authenticator shows now: for demo accounts and tests."""
+    clock = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{clock.token():0{device.digits}d}"
 
 
 def reset(user) -> None:

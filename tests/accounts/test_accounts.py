@@ -6,11 +6,11 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.models import Membership
+from accounts.second_factor import current_code
 from accounts.sessions import LOGIN_AT
 from tests.factories import UserFactory, member
 from wards.models import Ward
@@ -30,8 +30,7 @@ def log_in(client, username, password=PASSWORD, ip="10.0.0.1"):
 
 def code_for(device: TOTPDevice) -> str:
     device.refresh_from_db()
-    clock = TOTP(device.bin_key, device.step, device.t0, device.digits)
-    return f"{clock.token():06d}"
+    return current_code(device)
 
 
 def test_weak_passwords_are_refused(db):

@@ -104,10 +104,12 @@ def current_code(username: str) -> str:
     from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from accounts.second_factor import current_code as code_of
+
     device = TOTPDevice.objects.get(user__username=username, confirmed=True)
-    clock = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    clock = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     if device.last_t < clock.t():
-        return f"{clock.token():06d}"
+        return code_of(device)
     static, _created = StaticDevice.objects.get_or_create(
         user=device.user, name="Recovery codes"
     )

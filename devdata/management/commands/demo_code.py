@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.second_factor import current_code
 from devdata import demo
 
 
@@ -19,5 +19,4 @@ class Command(BaseCommand):
         ).first()
         if device is None:
             raise CommandError(f"{username} has no demo authenticator.")
-        code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
-        self.stdout.write(f"{code:0{device.digits}d}")
+        self.stdout.write(current_code(device))
