@@ -72,7 +72,7 @@ bench: install ## National-scale benchmark on PostgreSQL (BENCH_DATABASE_URL).
 		SECRET_KEY=bench-only-secret-key-never-used-in-production SECURE_COOKIES=false \
 		SECURE_SSL_REDIRECT=false BEHIND_TLS_PROXY=false \
 		PRIVATE_MEDIA_ROOT="$(CURDIR)/var/bench-media"; \
-	$(PY) scripts/ensure_database.py && \
+	$(PY) scripts/database.py create && \
 	$(PY) manage.py migrate --no-input --verbosity 0 && \
 	$(PY) manage.py generate_national && \
 	$(PY) manage.py bench_pages --requests 30 && \
@@ -85,10 +85,10 @@ load: install ## Load test under gunicorn on a throwaway PostgreSQL database.
 		DEBUG=false ALLOWED_HOSTS=127.0.0.1 SECURE_COOKIES=false SECURE_SSL_REDIRECT=false \
 		BEHIND_TLS_PROXY=false SECRET_KEY=load-test-only-secret-key-not-for-production \
 		PRIVATE_MEDIA_ROOT="$(CURDIR)/var/load-media-$$db" LOGIN_FAILURE_LIMIT=1000; \
-	$(PY) scripts/ensure_database.py && \
+	$(PY) scripts/database.py create && \
 	$(PY) manage.py migrate --no-input --verbosity 0 && \
 	$(PY) scripts/load_test.py --seconds $(LOAD_SECONDS); status=$$?; \
-	$(PY) scripts/drop_database.py; rm -rf "$$PRIVATE_MEDIA_ROOT"; exit $$status
+	$(PY) scripts/database.py drop; rm -rf "$$PRIVATE_MEDIA_ROOT"; exit $$status
 
 clean: ## Remove the virtualenv and the local database and files.
 	rm -rf $(VENV) var

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -41,3 +43,24 @@ def decode_text(data: bytes, error: type[DataFileError]) -> str:
             _("the file is not UTF-8 text; save it as “CSV UTF-8” and try again."),
             line=data[: exc.start].count(b"\n") + 1,
         ) from None
+
+
+def csv_lines(text: str, error: type[DataFileError]) -> list[tuple[int, list[str]]]:
+    """The CSV rows of `text`, each with the physical line it starts on.
+
+    A quoted cell may span lines, so a row's line is not its index. A
+    malformed file raises `error` naming the line where reading stopped.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    start = 1
+    try:
+        for cells in reader:
+            rows.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise error(
+            _("the CSV is malformed (%(error)s).") % {"error": exc},
+            line=reader.line_num,
+        ) from None
+    return rows

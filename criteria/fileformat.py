@@ -25,7 +25,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from core.datafiles import DataFileError, decode_text, read_data_file
+from core.datafiles import DataFileError, csv_lines, decode_text, read_data_file
 
 from .models import Criterion
 
@@ -87,7 +87,7 @@ def read(path: Path | str) -> CriteriaFile:
 def parse(data: bytes) -> CriteriaFile:
     """Read and validate a whole file; raise CriteriaFileError at the first fault."""
     text = decode_text(data, CriteriaFileError)
-    rows = _with_physical_lines(text)
+    rows = csv_lines(text, CriteriaFileError)
     if not rows or [c.strip() for c in rows[0][1][:2]] != [MAGIC, VERSION]:
         raise CriteriaFileError(
             _("the first line must be “%(magic)s,%(version)s”.")
@@ -240,23 +240,6 @@ def write(criteria_set, out: io.TextIOBase) -> None:
                 criterion.assessed,
             ]
         )
-
-
-def _with_physical_lines(text: str) -> list[tuple[int, list[str]]]:
-    """CSV rows, each with the physical line it starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows = []
-    start = 1
-    try:
-        for cells in reader:
-            rows.append((start, cells))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise CriteriaFileError(
-            _("the CSV is malformed (%(error)s).") % {"error": exc},
-            line=reader.line_num,
-        ) from None
-    return rows
 
 
 def _parse_group(line: int, cells: list[str], position: int) -> GroupRow:

@@ -5,11 +5,10 @@ from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.utils import translation
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.models import Membership
 from assessments import workflow
+from devdata.clients import pass_second_factor
 from tests.factories import (
     EnrolmentFactory,
     ProvinceFactory,
@@ -91,13 +90,7 @@ def _logins_pass_the_second_factor(monkeypatch):
 
     def force_login(self, user, backend=None):
         original(self, user, backend)
-        if user.needs_second_factor:
-            device, _created = TOTPDevice.objects.get_or_create(
-                user=user, name="tests", defaults={"confirmed": True}
-            )
-            session = self.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
+        pass_second_factor(self, user, device_name="tests")
 
     monkeypatch.setattr(Client, "force_login", force_login)
     monkeypatch.setattr(Client, "unverified_login", original, raising=False)

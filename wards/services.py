@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.datafiles import DataFileError, decode_text, read_data_file
+from core.datafiles import DataFileError, csv_lines, decode_text, read_data_file
 
 from .models import Province, Ward
 
@@ -35,32 +33,24 @@ def import_wards_file(path: Path | str) -> WardImportResult:
 
 
 def _read_ward_rows(text: str) -> list[tuple[int, dict[str, str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [cell.strip() for cell in next(reader, [])]
-        missing = [c for c in WARD_COLUMNS if c not in header]
-        if missing:
-            raise WardFileError(
-                _("the header has no column “%(column)s”.") % {"column": missing[0]},
-                line=1,
-            )
-        rows = []
-        line = reader.line_num + 1
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                if len(cells) > len(header):
-                    raise WardFileError(
-                        _("the row has more cells than the header."), line=line
-                    )
-                rows.append(
-                    (line, dict(zip(header, (c.strip() for c in cells), strict=False)))
-                )
-            line = reader.line_num + 1
-    except csv.Error as exc:
+    lines = csv_lines(text, WardFileError)
+    header = [cell.strip() for cell in lines[0][1]] if lines else []
+    missing = [c for c in WARD_COLUMNS if c not in header]
+    if missing:
         raise WardFileError(
-            _("the CSV is malformed (%(error)s).") % {"error": exc},
-            line=reader.line_num,
-        ) from None
+            _("the header has no column “%(column)s”.") % {"column": missing[0]},
+            line=1,
+        )
+    rows = []
+    for line, cells in lines[1:]:
+        if any(cell.strip() for cell in cells):
+            if len(cells) > len(header):
+                raise WardFileError(
+                    _("the row has more cells than the header."), line=line
+                )
+            rows.append(
+                (line, dict(zip(header, (c.strip() for c in cells), strict=False)))
+            )
     if not rows:
         raise WardFileError(_("the file has no wards."))
     return rows

@@ -14,12 +14,11 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries
 from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.models import Membership
 from accounts.models import User
 from assessments.models import Assessment, Enrolment
+from devdata.clients import pass_second_factor
 from wards.models import Province
 
 
@@ -126,13 +125,7 @@ class Command(BaseCommand):
     def log_in(self, client: Client, user: User) -> None:
         """Sign in as someone who has also passed the second factor."""
         client.force_login(user)
-        if user.needs_second_factor:
-            device, _created = TOTPDevice.objects.get_or_create(
-                user=user, name="bench", defaults={"confirmed": True}
-            )
-            session = client.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
+        pass_second_factor(client, user, device_name="bench")
 
     def biggest_province(self, year: int) -> Province:
         from django.db.models import Count, Q
