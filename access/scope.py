@@ -149,6 +149,14 @@ def visible_wards(user: AnyUser | None) -> models.QuerySet[Ward]:
     return Ward.objects.filter(scope_of(user).ward_filter())
 
 
+def landing_ward(user: AnyUser | None) -> Ward | None:
+    """The ward a user whose scope is exactly one ward lands on."""
+    ward_id = scope_of(user).only_ward_id
+    if ward_id is None:
+        return None
+    return Ward.objects.filter(pk=ward_id).only("code").first()
+
+
 def province_or_404(user: AnyUser | None, code: str) -> Province:
     """The province with `code`, if `user` may see its dashboards."""
     province = Province.objects.filter(code=code).first()

@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from access.scope import scope_of
+from access.scope import landing_ward, scope_of
 from core.collation import vi_key, vi_order
-from wards.models import Province, Ward
+from wards.models import Province
 
 from ..filters import EnrolmentFilter
 from ..models import Assessment, Enrolment, Evidence, ReviewEvent
@@ -44,12 +44,10 @@ def _enrolment_or_404(request: HttpRequest, code: str) -> tuple[Enrolment, list[
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Officers land on their ward, reviewers on their queue, others on wards."""
-    scope = scope_of(request.user)
-    if scope.only_ward_id is not None:
-        ward = Ward.objects.filter(pk=scope.only_ward_id).only("code").first()
-        if ward is not None:
-            return redirect("ward_detail", code=ward.code)
-    if scope.is_only_reviewer:
+    ward = landing_ward(request.user)
+    if ward is not None:
+        return redirect("ward_detail", code=ward.code)
+    if scope_of(request.user).is_only_reviewer:
         return redirect("review_queue")
     return ward_list(request)
 
