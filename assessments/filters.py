@@ -7,6 +7,7 @@ left out, as if it had not been given; the list is never an error page.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import django_filters as filters
@@ -21,27 +22,28 @@ from .models import Track
 MAX_DAYS = 3650
 
 
+class WholeNumberField(forms.IntegerField):
+    """One to nine ASCII digits: "²", "+7", " 7", "7.0" and "７" are not numbers."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        if not re.fullmatch(r"[0-9]{1,9}", str(value)):
+            raise forms.ValidationError(self.error_messages["invalid"], "invalid")
+        return int(value)
+
+
 class WholeNumberFilter(filters.Filter):
-    """A whole number in ASCII digits, from 0 to 999,999,999."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("max_value", 999_999_999)
-        super().__init__(*args, **kwargs)
+    field_class = WholeNumberField
 
 
-class EnrolmentFilter(filters.FilterSet):
-    """Year, province and track of a list of enrolled wards.
+class YearFilter(filters.FilterSet):
+    """The year of a list of enrolments: the one asked for, or the latest.
 
-    Without a valid year, the latest year of the queryset is shown: the list
-    is always of one year.
+    The list is always of one year.
     """
 
     year = WholeNumberFilter(method="filter_year")
-    province = filters.CharFilter(field_name="ward__province__code", max_length=8)
-    track = filters.ChoiceFilter(choices=Track.choices)
 
     def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(data if data is not None else {}, *args, **kwargs)
@@ -61,6 +63,13 @@ class EnrolmentFilter(filters.FilterSet):
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return super().filter_queryset(queryset).filter(year=self.year_value)
+
+
+class EnrolmentFilter(YearFilter):
+    """The year, province and track of a list of enrolled wards."""
+
+    province = filters.CharFilter(field_name="ward__province__code", max_length=8)
+    track = filters.ChoiceFilter(choices=Track.choices)
 
 
 class ReviewQueueFilter(filters.FilterSet):

@@ -10,8 +10,8 @@ import django_filters as filters
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from assessments.filters import EnrolmentFilter
-from assessments.models import Enrolment
+from assessments.filters import YearFilter
+from assessments.models import Enrolment, Track
 from wards.models import Province
 
 
@@ -37,9 +37,13 @@ class Filters:
         return urlencode(self.as_query())
 
 
-class DashboardFilter(EnrolmentFilter):
-    """The enrolment filters and a criterion group (by its code)."""
+class DashboardFilter(YearFilter):
+    """The year, the track and a criterion group (by its code).
 
+    The province is not read here: `access` decides it, with the scope.
+    """
+
+    track = filters.ChoiceFilter(choices=Track.choices)
     group = filters.CharFilter(max_length=16, method="filter_group")
 
     def filter_group(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

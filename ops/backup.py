@@ -47,8 +47,47 @@ COUNTED = [
 ]
 
 
+# Format 2: enrolments are `evidence.enrolment` and memberships
+# `access.membership`. Format 1 archives named them `wards.*`; restore
+# translates them.
+FORMAT = 2
+MOVED_MODELS = {
+    ("wards", "enrolment"): ("evidence", "enrolment"),
+    ("wards", "membership"): ("access", "membership"),
+}
+
+
 class BackupError(Exception):
     pass
+
+
+def upgrade(manifest: dict, rows: list[dict]) -> tuple[dict, list[dict]]:
+    """An older archive's manifest and rows, in the labels of this version."""
+    if manifest.get("format", 1) >= FORMAT:
+        return manifest, rows
+    labels = {f"{a}.{m}": f"{b}.{n}" for (a, m), (b, n) in MOVED_MODELS.items()}
+    manifest = {
+        **manifest,
+        "format": FORMAT,
+        "counts": {labels.get(k, k): v for k, v in manifest["counts"].items()},
+    }
+
+    def moved(value):
+        # Natural keys of content types ["wards", "enrolment"] and of
+        # permissions ["add_enrolment", "wards", "enrolment"].
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            key = tuple(value[-2:])
+            if len(value) in (2, 3) and key in MOVED_MODELS:
+                return [*value[:-2], *MOVED_MODELS[key]]
+            return value
+        if isinstance(value, list):
+            return [moved(v) for v in value]
+        return value
+
+    for row in rows:
+        row["model"] = labels.get(row["model"], row["model"])
+        row["fields"] = {name: moved(value) for name, value in row["fields"].items()}
+    return manifest, rows
 
 
 def counts() -> dict[str, int]:
@@ -74,7 +113,7 @@ def back_up(path: Path) -> dict:
                 output=str(data),
                 verbosity=0,
             )
-            manifest = {"format": 1, "counts": counts()}
+            manifest = {"format": FORMAT, "counts": counts()}
         manifest["files"] = file_hashes()
         with tarfile.open(path, "w:gz") as archive:
             archive.add(data, arcname="data.json")
@@ -101,7 +140,10 @@ def restore(path: Path) -> dict:
             "Restore into an empty database (migrated) and an empty media folder."
         )
     with tarfile.open(path, "r:gz") as archive:
-        manifest = json.load(archive.extractfile("manifest.json"))
+        manifest, rows = upgrade(
+            json.load(archive.extractfile("manifest.json")),
+            json.load(archive.extractfile("data.json")),
+        )
         for member in archive.getmembers():
             if member.name.startswith("media/") and member.isfile():
                 name = member.name.removeprefix("media/")
@@ -112,7 +154,7 @@ def restore(path: Path) -> dict:
                     raise BackupError(f"{name} could not be restored under its name.")
         with tempfile.TemporaryDirectory() as scratch:
             data = Path(scratch) / "data.json"
-            data.write_bytes(archive.extractfile("data.json").read())
+            data.write_text(json.dumps(rows), encoding="utf-8")
             with transaction.atomic():
                 call_command("loaddata", str(data), verbosity=0)
     if counts() != manifest["counts"]:

@@ -16,7 +16,7 @@ from access.scope import landing_ward, scope_of
 from core.collation import vi_key, vi_order
 from wards.models import Province
 
-from ..filters import EnrolmentFilter
+from ..filters import EnrolmentFilter, YearFilter
 from ..models import Assessment, Enrolment, Evidence, ReviewEvent
 from ..querysets import count_of
 
@@ -29,7 +29,7 @@ def _enrolment_or_404(request: HttpRequest, code: str) -> tuple[Enrolment, list[
     Returns it with every year the ward is enrolled in.
     """
     visible = Enrolment.objects.visible_to(request.user).filter(ward__code=code)
-    years = EnrolmentFilter(request.GET, queryset=visible)
+    years = YearFilter(request.GET, queryset=visible)
     enrolment = (
         years.qs.with_progress()
         .select_related("ward__province", "criteria_set")

@@ -127,3 +127,22 @@ def test_odd_digits_in_numbers_are_not_errors(client, national, reviewer, enrolm
         assert client.get(url).status_code in (200, 302, 404), url
     client.force_login(reviewer)
     assert client.get("/review/?group=²&older_than=²").status_code == 200
+
+
+def test_only_plain_digits_are_numbers(client, national, enrolment):
+    """Anything but one to nine ASCII digits is no year: the latest is shown."""
+    client.force_login(national)
+    for odd in ["+2026", " 2026", "2026.0", "２０２６", "2_026", "-0", "0000002026x"]:
+        response = client.get("/wards/", {"year": odd})
+        assert response.context["year"] == 2026, odd
+    assert client.get("/wards/", {"year": "2025"}).context["year"] == 2025
+
+
+def test_list_filters_do_not_hide_a_ward_page(client, national, enrolment):
+    """The ward list's province and track mean nothing on one ward's page."""
+    client.force_login(national)
+    url = f"/wards/{enrolment.ward.code}/"
+    other_track = "province" if enrolment.track == "ministry" else "ministry"
+    for query in [{"track": other_track}, {"province": "99"}]:
+        assert client.get(url, query).status_code == 200, query
+        assert client.get(url + "dossier/", query).status_code == 200, query

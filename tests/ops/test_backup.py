@@ -57,3 +57,53 @@ def test_restore_refuses_to_mix_into_existing_data(tmp_path, dossiers):
     call_command("backup", str(archive), verbosity=0)
     with pytest.raises(CommandError, match="empty database"):
         call_command("restore", str(archive), verbosity=0)
+
+
+def test_an_archive_of_the_first_version_speaks_the_new_labels():
+    """Enrolments and memberships were `wards.*` before the apps were layered."""
+    manifest = {
+        "format": 1,
+        "counts": {"wards.ward": 3, "wards.enrolment": 2, "wards.membership": 1},
+    }
+    rows = [
+        {"model": "wards.ward", "pk": 1, "fields": {"code": "38001"}},
+        {"model": "wards.enrolment", "pk": 1, "fields": {"ward": 1, "year": 2023}},
+        {"model": "wards.membership", "pk": 1, "fields": {"ward": 1}},
+        {
+            "model": "admin.logentry",
+            "pk": 1,
+            "fields": {"content_type": ["wards", "enrolment"]},
+        },
+        {
+            "model": "accounts.user",
+            "pk": 1,
+            "fields": {
+                "user_permissions": [
+                    ["view_membership", "wards", "membership"],
+                    ["view_ward", "wards", "ward"],
+                ],
+                "groups": [],
+            },
+        },
+    ]
+    manifest, rows = backup.upgrade(manifest, rows)
+    assert manifest["format"] == backup.FORMAT
+    assert manifest["counts"] == {
+        "wards.ward": 3,
+        "evidence.enrolment": 2,
+        "access.membership": 1,
+    }
+    assert [row["model"] for row in rows] == [
+        "wards.ward",
+        "evidence.enrolment",
+        "access.membership",
+        "admin.logentry",
+        "accounts.user",
+    ]
+    assert rows[3]["fields"]["content_type"] == ["evidence", "enrolment"]
+    assert rows[4]["fields"]["user_permissions"] == [
+        ["view_membership", "access", "membership"],
+        ["view_ward", "wards", "ward"],
+    ]
+    # An archive of this version is left as it is.
+    assert backup.upgrade(manifest, rows) == (manifest, rows)
