@@ -58,3 +58,33 @@ def test_production_requires_https_and_secure_cookies(client):
     cookie = response.cookies["sessionid"]
     assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
     assert response.cookies["csrftoken"]["secure"]
+
+
+@pytest.mark.django_db
+def test_signed_in_pages_are_never_kept_by_caches(
+    client, national, enrolment, reviewer
+):
+    """Shared caches and the back button must not keep what a signed-in user saw."""
+    assessment = enrolment.assessments.get(criterion__number=1)
+    client.force_login(national)
+    urls = [
+        "/",
+        "/wards/",
+        f"/wards/{enrolment.ward.code}/",
+        f"/wards/{enrolment.ward.code}/dossier/",
+        assessment.get_absolute_url(),
+        "/dashboard/",
+        "/dashboard/trend/",
+        "/dashboard/export/provinces.csv",
+        "/dashboard/export/provinces.xlsx",
+        "/no-such-page/",
+    ]
+    for url in urls:
+        response = client.get(url)
+        cache = response.get("Cache-Control", "")
+        assert "private" in cache and "no-store" in cache, (url, cache)
+    # Before the second factor too: the set-up page shows the key.
+    client.unverified_login(reviewer)
+    response = client.get("/accounts/2fa/setup/")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]

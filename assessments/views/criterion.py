@@ -41,7 +41,9 @@ def criterion_detail(request: HttpRequest, code: str, year: int, number: int):
     return _render_criterion(request, assessment)
 
 
-def _render_criterion(request, assessment, *, upload_form=None, reason_form=None):
+def _render_criterion(
+    request, assessment, *, upload_form=None, reason_form=None, comment_form=None
+):
     actions = workflow.available_actions(request.user, assessment)
     evidence = list(assessment.evidence.select_related("uploaded_by", "withdrawn_by"))
     events = list(
@@ -51,7 +53,7 @@ def _render_criterion(request, assessment, *, upload_form=None, reason_form=None
         (e for e in reversed(events) if e.action in (Action.RETURN, Action.REVOKE)),
         None,
     )
-    status = 400 if (upload_form or reason_form) else 200
+    status = 400 if (upload_form or reason_form or comment_form) else 200
     return render(
         request,
         "assessments/criterion_detail.html",
@@ -69,7 +71,7 @@ def _render_criterion(request, assessment, *, upload_form=None, reason_form=None
             "actions": {str(action) for action in actions},
             "upload_form": upload_form or UploadForm(),
             "reason_form": reason_form or ReasonForm(),
-            "comment_form": CommentForm(),
+            "comment_form": comment_form or CommentForm(),
             "inline_types": INLINE_CONTENT_TYPES,
         },
         status=status,
@@ -117,9 +119,11 @@ def act(request: HttpRequest, code: str, year: int, number: int, action: str):
             done = _("You have claimed this criterion.")
         elif action == "approve":
             comment_form = CommentForm(request.POST)
-            comment = (
-                comment_form.cleaned_data["comment"] if comment_form.is_valid() else ""
-            )
+            if not comment_form.is_valid():
+                if not workflow.may(request.user, action, assessment):
+                    raise Http404
+                return _render_criterion(request, assessment, comment_form=comment_form)
+            comment = comment_form.cleaned_data["comment"]
             workflow.approve(assessment, actor=request.user, comment=comment)
             done = _("Approved.")
         elif action in ("return", "revoke"):

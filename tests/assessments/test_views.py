@@ -216,3 +216,20 @@ def test_home_shows_recent_events_that_concern_the_user(
     response = client.get("/", follow=True)
     # Each file added is detail: the reviewer's feed shows the submission.
     assert [e.action for e in response.context["recent_events"]] == ["submit"]
+
+
+@pytest.mark.django_db
+def test_an_approval_with_a_comment_too_long_is_refused_and_kept(
+    client, enrolment, officer, reviewer
+):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    add_file(assessment, officer)
+    workflow.submit(assessment, actor=officer)
+    client.force_login(reviewer)
+    comment = "Đạt yêu cầu. " * 400  # over the 4,000 characters a comment may have
+    response = client.post(page(assessment) + "approve/", {"comment": comment})
+    assert response.status_code == 400
+    assessment.refresh_from_db()
+    assert assessment.status == "submitted"
+    assert response.context["comment_form"].errors["comment"]
+    assert comment.strip()[:50] in response.text  # what was typed is still there
