@@ -209,3 +209,33 @@ def test_a_session_cannot_swap_in_another_authenticator(client, reviewer):
     response = client.get("/accounts/2fa/setup/")
     assert response.status_code == 302 and response["Location"].endswith("/2fa/")
     assert not TOTPDevice.objects.filter(user=reviewer, confirmed=False).exists()
+
+
+# Behind one proxy, as config/settings.py sets it for TRUSTED_PROXIES=1.
+BEHIND_ONE_PROXY = {
+    "AXES_IPWARE_META_PRECEDENCE_ORDER": ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"],
+    "AXES_IPWARE_PROXY_COUNT": 0,
+}
+
+
+def test_behind_a_proxy_one_client_cannot_lock_out_another(client, officer, settings):
+    for name, value in BEHIND_ONE_PROXY.items():
+        setattr(settings, name, value)
+    proxy = "10.0.0.1"  # every request reaches the app from the proxy
+
+    def attempt(forwarded, password="wrong"):
+        return client.post(
+            "/accounts/login/",
+            {"username": officer.username, "password": password},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    # An attacker at 203.0.113.9 fails five times, each time claiming to be
+    # 198.51.100.7; the proxy appends the address it really came from.
+    for _ in range(5):
+        attempt("198.51.100.7, 203.0.113.9")
+    assert attempt("203.0.113.9", password="secret-pass-123").status_code == 429
+    # The officer at 198.51.100.7, behind the same proxy, still gets in.
+    response = attempt("198.51.100.7", password="secret-pass-123")
+    assert response.status_code == 302
