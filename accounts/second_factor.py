@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import segno
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .sessions import cycle_session_key
+
 RECOVERY_CODES = 10
+# The session's own authenticator while it is being set up.
+PENDING_DEVICE = "kieumau_pending_device"
 # Paths a signed-in user may reach before the second factor.
 OPEN_PREFIXES = (
     "/accounts/2fa/",
@@ -28,13 +36,31 @@ def has_second_factor(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def pending_device(user) -> TOTPDevice:
-    """The unconfirmed authenticator being set up, created on first call."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+@dataclass(frozen=True)
+class Check:
+    """The outcome of a code: passed, wrong, or not checked until `wait` is over."""
+
+    passed: bool
+    wait: int = 0  # seconds before another code will be checked
+
+
+def pending_device(request) -> TOTPDevice:
+    """The authenticator this session is setting up, with a key of its own.
+
+    The key is bound to the session that asked for it: another session of
+    the same user (someone else who knows the password) gets another key,
+    and only this session can confirm this one.
+    """
+    device = TOTPDevice.objects.filter(
+        pk=request.session.get(PENDING_DEVICE),
+        user=request.user,
+        confirmed=False,
+    ).first()
     if device is None:
         device = TOTPDevice.objects.create(
-            user=user, name="Authenticator", confirmed=False
+            user=request.user, name="Authenticator", confirmed=False
         )
+        request.session[PENDING_DEVICE] = device.pk
     return device
 
 
@@ -46,15 +72,22 @@ def qr_svg(device: TOTPDevice) -> str:
 
 
 @transaction.atomic
-def confirm(request, device: TOTPDevice, code: str) -> list[str] | None:
-    """Confirm the authenticator with its first code; returns recovery codes."""
-    if not device.verify_token(code.strip().replace(" ", "")):
-        return None
+def confirm(request, code: str) -> tuple[Check, list[str]]:
+    """Confirm this session's authenticator with its first code.
+
+    Returns the check and, when it passed, the new recovery codes. Every
+    other authenticator of the user, pending in other sessions, is removed.
+    """
+    device = TOTPDevice.objects.select_for_update().get(pk=pending_device(request).pk)
+    check = _check(device, code)
+    if not check.passed:
+        return check, []
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save()
-    otp_login(request, device)
-    return new_recovery_codes(device.user)
+    request.session.pop(PENDING_DEVICE, None)
+    _passed(request, device)
+    return check, new_recovery_codes(device.user)
 
 
 def new_recovery_codes(user) -> list[str]:
@@ -66,19 +99,38 @@ def new_recovery_codes(user) -> list[str]:
     return codes
 
 
-def verify(request, code: str) -> bool:
+@transaction.atomic
+def verify(request, code: str) -> Check:
     """Accept a current TOTP code or an unused recovery code, once.
 
     The user's devices are locked while the code is checked, so the same
-    code sent twice at once is accepted only once.
+    code sent twice at once is accepted only once. After wrong codes each
+    device makes the user wait longer (django-otp's throttling); a code sent
+    during the wait is not checked, and the check says how long is left.
     """
-    code = code.strip().replace(" ", "")
-    with transaction.atomic():
-        for device in devices_for_user(request.user, for_verify=True):
-            if device.verify_token(code):
-                otp_login(request, device)
-                return True
-    return False
+    wait = 0
+    for device in devices_for_user(request.user, for_verify=True):
+        check = _check(device, code)
+        if check.passed:
+            _passed(request, device)
+            return check
+        wait = max(wait, check.wait)
+    return Check(passed=False, wait=wait)
+
+
+def _check(device, code: str) -> Check:
+    allowed, why = device.verify_is_allowed()
+    if not allowed:
+        until = (why or {}).get("locked_until")
+        left = (until - timezone.now()).total_seconds() if until else 1
+        return Check(passed=False, wait=max(1, math.ceil(left)))
+    return Check(passed=bool(device.verify_token(code.strip().replace(" ", ""))))
+
+
+def _passed(request, device) -> None:
+    """Mark the session verified, under a new session key."""
+    otp_login(request, device)
+    cycle_session_key(request)
 
 
 def current_code(device: TOTPDevice) -> str:

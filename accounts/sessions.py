@@ -25,6 +25,22 @@ def remember_session(sender, request, user, **kwargs) -> None:
     )
 
 
+def cycle_session_key(request) -> None:
+    """Give the session a new key (after the second factor), keeping its record.
+
+    A key that someone saw before the user proved who they are is worth
+    nothing afterwards.
+    """
+    from .models import UserSession
+
+    old = request.session.session_key
+    request.session.cycle_key()
+    if old:
+        UserSession.objects.filter(session_key=old).update(
+            session_key=request.session.session_key
+        )
+
+
 class SessionLimitsMiddleware:
     """End a session older than SESSION_ABSOLUTE_SECONDS, however active.
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import second_factor
 from .forms import CodeForm
@@ -31,9 +32,10 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return redirect(f"{request.path}setup/?{urlencode({'next': _next(request)})}")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if second_factor.verify(request, form.cleaned_data["code"]):
+        check = second_factor.verify(request, form.cleaned_data["code"])
+        if check.passed:
             return redirect(_next(request))
-        form.add_error("code", _("This code is not right. Try the current one."))
+        form.add_error("code", _refusal(check))
     return render(
         request,
         "accounts/two_factor.html",
@@ -49,18 +51,18 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         # Replacing an authenticator takes an administrator's reset, so a
         # stolen session cannot swap in the thief's phone.
         return redirect("two_factor")
-    device = second_factor.pending_device(request.user)
+    device = second_factor.pending_device(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = second_factor.confirm(request, device, form.cleaned_data["code"])
-        if codes is not None:
+        check, codes = second_factor.confirm(request, form.cleaned_data["code"])
+        if check.passed:
             messages.success(request, _("The second factor is set up."))
             return render(
                 request,
                 "accounts/recovery_codes.html",
                 {"codes": codes, "next": _next(request)},
             )
-        form.add_error("code", _("This code is not right. Try the current one."))
+        form.add_error("code", _refusal(check))
     return render(
         request,
         "accounts/two_factor_setup.html",
@@ -72,6 +74,18 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+def _refusal(check: second_factor.Check) -> str:
+    if check.wait:
+        return ngettext(
+            "Too many wrong codes: wait %(seconds)d second, then enter the "
+            "current code.",
+            "Too many wrong codes: wait %(seconds)d seconds, then enter the "
+            "current code.",
+            check.wait,
+        ) % {"seconds": check.wait}
+    return _("This code is not right. Try the current one.")
 
 
 def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:

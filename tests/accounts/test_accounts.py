@@ -239,3 +239,55 @@ def test_behind_a_proxy_one_client_cannot_lock_out_another(client, officer, sett
     # The officer at 198.51.100.7, behind the same proxy, still gets in.
     response = attempt("198.51.100.7", password="secret-pass-123")
     assert response.status_code == 302
+
+
+def test_an_authenticator_being_set_up_belongs_to_its_session(
+    client, reviewer, settings
+):
+    """Someone else who knows the password cannot read the key being set up."""
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # no wait after a wrong code here
+    other = type(client)()
+    log_in(client, reviewer.username)
+    log_in(other, reviewer.username, ip="10.0.0.9")
+    mine = client.get("/accounts/2fa/setup/").context["secret"]
+    theirs = other.get("/accounts/2fa/setup/").context["secret"]
+    assert mine != theirs
+    assert client.get("/accounts/2fa/setup/").context["secret"] == mine  # kept
+    # A code of the other session's key does not confirm this session's.
+    their_device = TOTPDevice.objects.get(pk=other.session["kieumau_pending_device"])
+    response = client.post("/accounts/2fa/setup/", {"code": code_for(their_device)})
+    assert response.status_code == 400
+    my_device = TOTPDevice.objects.get(pk=client.session["kieumau_pending_device"])
+    assert (
+        client.post("/accounts/2fa/setup/", {"code": code_for(my_device)}).status_code
+        == 200
+    )
+    # Confirmed: the other session's key is gone, and it has to use this one.
+    assert not TOTPDevice.objects.filter(pk=their_device.pk).exists()
+    assert other.get("/accounts/2fa/setup/")["Location"].endswith("/accounts/2fa/")
+
+
+def test_passing_the_second_factor_gives_the_session_a_new_key(client, reviewer):
+    log_in(client, reviewer.username)
+    device = TOTPDevice.objects.create(user=reviewer, name="phone", confirmed=True)
+    before = client.session.session_key
+    assert client.post("/accounts/2fa/", {"code": code_for(device)}).status_code == 302
+    after = client.session.session_key
+    assert after != before
+    assert not Session.objects.filter(session_key=before).exists()
+    # Still one record of the login, under the new key: "end all sessions" works.
+    assert list(reviewer.sessions.values_list("session_key", flat=True)) == [after]
+    assert client.get("/review/").status_code == 200
+
+
+def test_during_the_wait_after_a_wrong_code_the_user_is_told_to_wait(
+    client, reviewer, english
+):
+    log_in(client, reviewer.username)
+    device = TOTPDevice.objects.create(user=reviewer, name="phone", confirmed=True)
+    wrong = client.post("/accounts/2fa/", {"code": "000000"})
+    assert "not right" in wrong.text
+    # The right code, at once: not checked yet, and the page says why.
+    waiting = client.post("/accounts/2fa/", {"code": code_for(device)})
+    assert waiting.status_code == 400
+    assert "wait 1 second" in waiting.text and "not right" not in waiting.text
