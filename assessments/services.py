@@ -8,6 +8,8 @@ files: store, hash, record and log, or leave nothing.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,9 @@ from wards.models import Ward
 
 from . import workflow
 from .models import Assessment, Enrolment, Evidence, evidence_path
-from .uploads import HashingFile, UploadRefused, check_upload, clean_name
+from .uploads import HashingFile, Kind, UploadRefused, check_upload, clean_name
+
+logger = logging.getLogger(__name__)
 
 
 def create_missing_assessments(
@@ -101,9 +105,14 @@ def attach_evidence(
 ) -> list[Evidence]:
     """Check every file, then store and attach them all, or none.
 
-    Raises UploadRefused (bad file, or the same file already in the dossier)
-    or workflow.WorkflowError (the criterion is locked, the user may not add).
-    On any refusal no row is written and no stored file is left behind.
+    Raises UploadRefused (a bad file, the same file twice, the disk full) or
+    workflow.WorkflowError (the criterion is locked, the same file is in the
+    dossier already, the user may not add). On a refusal no row is written
+    and no stored file is left behind.
+
+    A stored file is deleted only when its row certainly was not committed.
+    If the database fails while committing, the outcome is unknown: the files
+    stay, and `manage.py sweep` removes those that no row came to point at.
     """
     if not workflow.may(actor, workflow.Action.ADD_EVIDENCE, assessment):
         raise workflow.NotAllowed(_("You are not allowed to do this."))
@@ -111,38 +120,74 @@ def attach_evidence(
         raise UploadRefused(_("Choose at least one file."))
     kinds = [check_upload(upload) for upload in uploads]
     stored: list[str] = []
+    committing = False
     try:
-        rows = []
-        for upload, kind in zip(uploads, kinds, strict=True):
-            original = clean_name(upload.name or "") or _("file")
-            hashing = HashingFile(upload, original)
-            name = default_storage.save(evidence_path(None, original), hashing)
-            stored.append(name)
-            rows.append(
-                Evidence(
-                    file=name,
-                    original_name=original,
-                    content_type=kind.content_type,
-                    size=hashing.bytes_read,
-                    sha256=hashing.sha256,
-                    description=description.strip(),
-                    document_date=document_date,
-                    uploaded_by=actor,
-                )
-            )
-        _refuse_duplicates(assessment, rows)
+        rows = [
+            _store(upload, kind, stored, description, document_date, actor)
+            for upload, kind in zip(uploads, kinds, strict=True)
+        ]
+        _refuse_twins(rows)
         with transaction.atomic():
             for row in rows:
                 row.assessment = assessment
                 workflow.record_evidence(row, actor=actor)
+            committing = True
     except BaseException:
-        for name in stored:
-            default_storage.delete(name)
+        if committing:
+            logger.warning(
+                "Commit of %d evidence file(s) failed with an unknown outcome; "
+                "their files are kept for the sweep: %s",
+                len(stored),
+                ", ".join(stored),
+            )
+        else:
+            for name in stored:
+                default_storage.delete(name)
         raise
     return rows
 
 
-def _refuse_duplicates(assessment: Assessment, rows: list[Evidence]) -> None:
+def _store(
+    upload: File,
+    kind: Kind,
+    stored: list[str],
+    description: str,
+    document_date: dt.date | None,
+    actor: Any,
+) -> Evidence:
+    """Write one file to storage (noting its name in `stored`) and its row."""
+    original = clean_name(upload.name or "") or _("file")
+    hashing = HashingFile(upload, original)
+    name = evidence_path(None, original)
+    try:
+        name = default_storage.save(name, hashing)
+    except OSError as exc:
+        if default_storage.exists(name):
+            default_storage.delete(name)  # what part of it was written
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            logger.error("Evidence storage is full: %s", exc)
+            raise UploadRefused(
+                _(
+                    "The server has no space left for files; nothing was saved. "
+                    "Try again later, and tell the administrator."
+                )
+            ) from exc
+        raise
+    stored.append(name)
+    return Evidence(
+        file=name,
+        original_name=original,
+        content_type=kind.content_type,
+        size=hashing.bytes_read,
+        sha256=hashing.sha256,
+        description=description.strip(),
+        document_date=document_date,
+        uploaded_by=actor,
+    )
+
+
+def _refuse_twins(rows: list[Evidence]) -> None:
+    """The same content twice in one batch; the dossier is checked under lock."""
     seen: dict[str, str] = {}
     for row in rows:
         if row.sha256 in seen:
@@ -151,16 +196,3 @@ def _refuse_duplicates(assessment: Assessment, rows: list[Evidence]) -> None:
                 % {"name": row.original_name, "other": seen[row.sha256]}
             )
         seen[row.sha256] = row.original_name
-    existing = (
-        assessment.evidence.filter(withdrawn_at=None, sha256__in=seen)
-        .only("original_name", "uploaded_at", "sha256")
-        .first()
-    )
-    if existing is not None:
-        raise UploadRefused(
-            _(
-                "“%(name)s” is already in this dossier as “%(existing)s”; "
-                "it was not added again."
-            )
-            % {"name": seen[existing.sha256], "existing": existing.original_name}
-        )

@@ -180,13 +180,32 @@ def record_evidence(evidence: Evidence, *, actor: Any) -> Outcome:
     """Log a new piece of evidence; called by `services.attach_evidence`.
 
     Must run inside the transaction that creates the Evidence row, so that a
-    refused transition leaves no row behind.
+    refused transition leaves no row behind. The same content already in the
+    dossier is refused here, under the assessment's lock, so two copies sent
+    at the same moment cannot both get in.
     """
+
+    def check(locked: Assessment) -> None:
+        twin = (
+            locked.evidence.filter(withdrawn_at=None, sha256=evidence.sha256)
+            .only("original_name")
+            .first()
+        )
+        if twin is not None:
+            raise WorkflowError(
+                _(
+                    "“%(name)s” is already in this dossier as “%(existing)s”; "
+                    "it was not added again."
+                )
+                % {"name": evidence.original_name, "existing": twin.original_name}
+            )
+
     return _transition(
         evidence.assessment,
         Action.ADD_EVIDENCE,
         actor,
         comment=evidence.original_name,
+        check=check,
         before_change=lambda locked: _attach(evidence, locked),
     )
 

@@ -124,3 +124,26 @@ def test_an_upload_racing_a_submission_is_all_or_nothing(enrolment, officer):
         assert assessment.evidence.count() == 2
         assert len(stored_files()) == len(before) + 1
         assert events == ["add_evidence", "add_evidence", "submit"]
+
+
+def test_the_same_file_sent_twice_at_once_is_added_once(enrolment, officer):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    content = files.pdf("the same minutes")
+
+    def upload(name):
+        return lambda: add_file(assessment, officer, name=name, content=content)
+
+    for _round in range(3):  # a race is a matter of luck: run it a few times
+        Evidence.objects.filter(assessment=assessment).update(withdrawn_at=None)
+        Evidence.objects.filter(assessment=assessment).delete()
+        ReviewEvent.objects.filter(assessment=assessment).delete()
+        before = stored_files()
+        results, errors = race(upload("a.pdf"), upload("b.pdf"))
+        assert len(results) == 1 and len(errors) == 1, errors
+        refused = {"a.pdf", "b.pdf"} - {results[0].original_name}
+        assert isinstance(errors[0], workflow.WorkflowError)
+        assert f"“{refused.pop()}”" in errors[0].message
+        assert Evidence.objects.filter(assessment=assessment).count() == 1
+        # The refused copy's file is not left behind.
+        kept = Path(settings.PRIVATE_MEDIA_ROOT) / results[0].file.name
+        assert stored_files() - before == {kept}

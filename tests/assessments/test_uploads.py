@@ -1,8 +1,11 @@
+import errno
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import OperationalError, connection
 
 from assessments import workflow
 from assessments.models import Evidence, ReviewEvent
@@ -194,7 +197,9 @@ def test_the_same_file_twice_is_pointed_out(assessment, officer):
     content = files.pdf("same")
     attach(assessment, officer, files.upload("lan-1.pdf", content))
     before = stored_files()
-    with pytest.raises(UploadRefused, match="already in this dossier as “lan-1.pdf”"):
+    with pytest.raises(
+        workflow.WorkflowError, match="already in this dossier as “lan-1.pdf”"
+    ):
         attach(assessment, officer, files.upload("lan-2.pdf", content))
     assert stored_files() == before
     with pytest.raises(UploadRefused, match="are the same file"):
@@ -229,3 +234,74 @@ def test_a_failure_after_storing_leaves_no_file(assessment, officer, monkeypatch
         attach(assessment, officer, files.upload("a.pdf", files.pdf()))
     assert stored_files() == before
     assert not Evidence.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_reply_to_commit_keeps_the_file_of_the_committed_row(
+    assessment, officer, monkeypatch
+):
+    """The database committed, but the app never heard so: keep the file."""
+    commit = connection.commit
+
+    def commit_then_lose_the_reply():
+        commit()
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(connection, "commit", commit_then_lose_the_reply)
+    with pytest.raises(OperationalError):
+        attach(assessment, officer, files.upload("bien-ban.pdf", files.pdf("kept")))
+    monkeypatch.undo()
+    evidence = Evidence.objects.get()  # committed after all
+    assert Path(settings.PRIVATE_MEDIA_ROOT, evidence.file.name).is_file()
+
+
+def fill_the_disk(monkeypatch, *, times: int = 1_000_000) -> None:
+    """The next `times` files stored: half a chunk fits, then the disk is full."""
+    real_fdopen = os.fdopen
+    left = {"times": times}
+
+    class FullDisk:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def write(self, data):
+            self.handle.write(data[: len(data) // 2])
+            self.handle.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self):
+            self.handle.close()
+
+    def fdopen(fd, *args, **kwargs):
+        handle = real_fdopen(fd, *args, **kwargs)
+        if left["times"] <= 0:
+            return handle
+        left["times"] -= 1
+        return FullDisk(handle)
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+
+
+@pytest.mark.django_db
+def test_a_full_disk_is_said_and_leaves_nothing(assessment, officer, monkeypatch):
+    fill_the_disk(monkeypatch, times=1)
+    before = stored_files()
+    with pytest.raises(UploadRefused, match="no space left"):
+        attach(assessment, officer, files.upload("a.pdf", files.pdf("big")))
+    assert stored_files() == before  # no partial file
+    assert not Evidence.objects.exists()
+    # Space is back: the next upload works.
+    attach(assessment, officer, files.upload("a.pdf", files.pdf("big")))
+    assert Evidence.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_full_disk_is_said_on_the_page(client, assessment, officer, monkeypatch):
+    fill_the_disk(monkeypatch)
+    client.force_login(officer)
+    response = client.post(
+        assessment.get_absolute_url() + "upload/",
+        {"files": [files.upload("a.pdf", files.pdf())]},
+    )
+    assert response.status_code == 400
+    assert "chưa có gì được lưu" in response.text
