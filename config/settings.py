@@ -171,6 +171,13 @@ STORAGES = {
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+# Uploads larger than 2.5 MB are spooled here while they arrive; a folder of
+# the app's own, so that `manage.py sweep` can remove what a killed worker
+# left behind without touching anybody else's temporary files.
+FILE_UPLOAD_TEMP_DIR = str(
+    env.path("UPLOAD_TEMP_DIR", default=BASE_DIR / "var" / "tmp-uploads")
+)
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
 
 _MAIL_BACKEND = env.str(
     "EMAIL_BACKEND",

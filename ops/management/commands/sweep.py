@@ -1,0 +1,35 @@
+import datetime as dt
+
+from django.core.management.base import BaseCommand
+
+from ops.sweep import sweep
+
+
+class Command(BaseCommand):
+    help = (
+        "Remove stored evidence files that no row refers to and temporary "
+        "uploads that never finished, once older than the grace period."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--grace-hours",
+            type=float,
+            default=24,
+            help="leave anything younger than this alone (default 24)",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="report, remove nothing"
+        )
+
+    def handle(self, *args, grace_hours: float, dry_run: bool, **options):
+        report = sweep(grace=dt.timedelta(hours=grace_hours), dry_run=dry_run)
+        verb = "would remove" if dry_run else "removed"
+        for name in report.orphans:
+            self.stdout.write(f"{verb} orphan file: {name}")
+        for name in report.temporary:
+            self.stdout.write(f"{verb} temporary upload: {name}")
+        self.stdout.write(
+            f"{len(report.orphans)} orphan file(s) and {len(report.temporary)} "
+            f"temporary upload(s), {report.freed:,} bytes {verb}."
+        )

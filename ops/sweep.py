@@ -1,0 +1,73 @@
+"""Removing what failed uploads left behind: orphan files and temporary files.
+
+A stored evidence file whose row was never committed (a worker killed in the
+middle, a commit whose outcome was unknown) and a temporary file of an upload
+that never finished take disk space and nothing else. Both are removed once
+they are older than a grace period, so an upload still in progress is never
+touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import Storage, default_storage
+from django.utils import timezone
+
+from assessments.models import Evidence
+
+from .integrity import stored_names
+
+logger = logging.getLogger(__name__)
+
+# Django names a temporary upload "tmp<random>.upload<suffix>".
+TEMPORARY_UPLOAD = "*.upload*"
+
+
+@dataclass
+class SweepReport:
+    orphans: list[str] = field(default_factory=list)
+    temporary: list[str] = field(default_factory=list)
+    freed: int = 0  # bytes
+
+
+def sweep(
+    *,
+    grace: dt.timedelta,
+    storage: Storage = default_storage,
+    dry_run: bool = False,
+) -> SweepReport:
+    """Remove orphan evidence files and stale temporary uploads older than `grace`."""
+    report = SweepReport()
+    cutoff = timezone.now() - grace
+    referenced = set(Evidence.objects.values_list("file", flat=True).iterator())
+    for name in stored_names(storage):
+        if name in referenced or storage.get_modified_time(name) > cutoff:
+            continue
+        report.orphans.append(name)
+        report.freed += storage.size(name)
+        if not dry_run:
+            storage.delete(name)
+    folder = Path(settings.FILE_UPLOAD_TEMP_DIR or "")
+    if settings.FILE_UPLOAD_TEMP_DIR and folder.is_dir():
+        for path in sorted(folder.glob(TEMPORARY_UPLOAD)):
+            stat = path.stat()
+            if dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC) > cutoff:
+                continue
+            report.temporary.append(str(path))
+            report.freed += stat.st_size
+            if not dry_run:
+                path.unlink(missing_ok=True)
+    if report.orphans or report.temporary:
+        logger.warning(
+            "Sweep %s %d orphan file(s) and %d temporary upload(s), %d bytes.",
+            "found" if dry_run else "removed",
+            len(report.orphans),
+            len(report.temporary),
+            report.freed,
+        )
+    return report
