@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install setup demo lint format messages lock clean bench screenshots load
+.PHONY: help run test install setup demo lint format messages lock clean bench screenshots load faults
 
 help: ## List the commands.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -89,6 +89,18 @@ load: install ## Load test under gunicorn on a throwaway PostgreSQL database.
 	$(PY) manage.py migrate --no-input --verbosity 0 && \
 	$(PY) scripts/load_test.py --seconds $(LOAD_SECONDS); status=$$?; \
 	$(PY) scripts/database.py drop; rm -rf "$$PRIVATE_MEDIA_ROOT"; exit $$status
+
+FAULT_SECONDS ?= 10
+faults: install ## Slow fault tests: eight writers at once on SQLite, and more.
+	@dir=$$(mktemp -d); \
+	export DATABASE_URL="sqlite:///$$dir/kieumau.sqlite3" PRIVATE_MEDIA_ROOT="$$dir/media" \
+		UPLOAD_TEMP_DIR="$$dir/tmp-uploads" DEBUG=false ALLOWED_HOSTS=127.0.0.1 \
+		SECURE_COOKIES=false SECURE_SSL_REDIRECT=false BEHIND_TLS_PROXY=false \
+		SECRET_KEY=fault-test-only-secret-key-not-for-production LOGIN_FAILURE_LIMIT=1000; \
+	echo "Eight officers writing at once on SQLite ($(FAULT_SECONDS) s)"; \
+	$(PY) manage.py migrate --no-input --verbosity 0 && \
+	$(PY) scripts/load_test.py --seconds $(FAULT_SECONDS) --officers 8; status=$$?; \
+	rm -rf "$$dir"; exit $$status
 
 clean: ## Remove the virtualenv and the local database and files.
 	rm -rf $(VENV) var
