@@ -160,6 +160,8 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
 FORMAT_MODULE_PATH = ["config.formats"]
+# Backups write times to the microsecond (ops/serializer.py).
+SERIALIZATION_MODULES = {"json-exact": "ops.serializer"}
 # Numbers are grouped where they are shown (intcomma), never in years or ids.
 
 STATIC_URL = "static/"

@@ -1,25 +1,36 @@
 """Backing up and restoring the database and the evidence files together.
 
-A backup is one .tar.gz holding `data.json` (every table that matters, from
-Django's dumpdata with natural keys), `media/` (the evidence files) and
-`manifest.json` (row counts per model and the SHA-256 of every file), so a
-restore can prove it brought back exactly what was saved.
+A backup is one .tar.gz holding `data.json` (every table that matters, with
+natural keys, times to the microsecond), `media/` (the evidence files the
+rows point at) and `manifest.json` (the rows of every table, many-to-many
+tables included, and the SHA-256 of every file).
+
+The rows, their counts and the list of files are read in one transaction
+that sees one moment of the database (REPEATABLE READ on PostgreSQL; a
+read transaction is one snapshot on SQLite), so a backup taken while people
+work is consistent. A restore checks the whole archive before it writes
+anything, then writes the rows in one transaction: it brings back exactly
+what was saved, or nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tarfile
 import tempfile
-from pathlib import Path
+from collections import Counter
+from pathlib import Path, PurePosixPath
 
 from django.apps import apps
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
 
+from assessments.models import Evidence
 from wards.models import Province
 
 from .integrity import sha256_of, stored_names
@@ -32,21 +43,6 @@ EXCLUDED = [
     "axes",
     "accounts.usersession",
 ]
-COUNTED = [
-    "wards.province",
-    "wards.ward",
-    "evidence.enrolment",
-    "access.membership",
-    "criteria.criteriaset",
-    "criteria.criterion",
-    "evidence.assessment",
-    "evidence.evidence",
-    "evidence.reviewevent",
-    "accounts.user",
-    "admin.logentry",
-]
-
-
 # Format 2: enrolments are `evidence.enrolment` and memberships
 # `access.membership`. Format 1 archives named them `wards.*`; restore
 # translates them.
@@ -55,10 +51,97 @@ MOVED_MODELS = {
     ("wards", "enrolment"): ("evidence", "enrolment"),
     ("wards", "membership"): ("access", "membership"),
 }
+SERIALIZATION = "json-exact"  # config/settings.py: SERIALIZATION_MODULES
 
 
 class BackupError(Exception):
     pass
+
+
+def _backed_up(model) -> bool:
+    meta = model._meta
+    return (
+        meta.app_label not in EXCLUDED
+        and meta.label_lower not in EXCLUDED
+        and not meta.proxy
+        and meta.managed
+    )
+
+
+def _tables() -> dict[str, type[Model]]:
+    """Every table in a backup, many-to-many tables included, by label."""
+    tables: dict[str, type[Model]] = {}
+    for model in apps.get_models():
+        if not _backed_up(model):
+            continue
+        tables[model._meta.label_lower] = model
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            if through._meta.auto_created:
+                tables[f"{model._meta.label_lower}.{field.name}"] = through
+    return dict(sorted(tables.items()))
+
+
+def counts() -> dict[str, int]:
+    """Rows of every table in a backup."""
+    return {label: model._default_manager.count() for label, model in _tables().items()}
+
+
+def _counts_in(rows: list[dict]) -> dict[str, int]:
+    """What `counts()` will say once `rows` are loaded into an empty database."""
+    tables: Counter[str] = Counter(dict.fromkeys(_tables(), 0))
+    for row in rows:
+        tables[row["model"]] += 1
+        model = apps.get_model(row["model"])
+        for field in model._meta.local_many_to_many:
+            if field.remote_field.through._meta.auto_created:
+                label = f"{row['model']}.{field.name}"
+                tables[label] += len(row["fields"].get(field.name, []))
+    return dict(sorted(tables.items()))
+
+
+def file_hashes() -> dict[str, str]:
+    return {
+        name: sha256_of(default_storage, name) for name in stored_names(default_storage)
+    }
+
+
+def back_up(path: Path) -> dict:
+    """Write a backup archive to `path`; returns its manifest."""
+    with tempfile.TemporaryDirectory() as scratch:
+        data = Path(scratch) / "data.json"
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+                    )
+            call_command(
+                "dumpdata",
+                format=SERIALIZATION,
+                natural_foreign=True,
+                natural_primary=False,
+                exclude=EXCLUDED,
+                output=str(data),
+                verbosity=0,
+            )
+            manifest = {"format": FORMAT, "counts": counts()}
+            names = sorted(set(Evidence.objects.values_list("file", flat=True)))
+        # Stored files never change once written, and the rows of this
+        # snapshot were committed after their files: every name is there.
+        manifest["files"] = {name: sha256_of(default_storage, name) for name in names}
+        with tarfile.open(path, "w:gz") as archive:
+            archive.add(data, arcname="data.json")
+            for name in names:
+                with default_storage.open(name, "rb") as handle:
+                    info = tarfile.TarInfo(f"media/{name}")
+                    info.size = default_storage.size(name)
+                    archive.addfile(info, handle)
+            body = json.dumps(manifest, indent=1).encode()
+            info = tarfile.TarInfo("manifest.json")
+            info.size = len(body)
+            archive.addfile(info, io.BytesIO(body))
+    return manifest
 
 
 def upgrade(manifest: dict, rows: list[dict]) -> tuple[dict, list[dict]]:
@@ -70,6 +153,8 @@ def upgrade(manifest: dict, rows: list[dict]) -> tuple[dict, list[dict]]:
         **manifest,
         "format": FORMAT,
         "counts": {labels.get(k, k): v for k, v in manifest["counts"].items()},
+        # Format 1 counted the main tables only.
+        "partial_counts": True,
     }
 
     def moved(value):
@@ -90,66 +175,72 @@ def upgrade(manifest: dict, rows: list[dict]) -> tuple[dict, list[dict]]:
     return manifest, rows
 
 
-def counts() -> dict[str, int]:
-    return {label: apps.get_model(label).objects.count() for label in COUNTED}
+def _media(archive: tarfile.TarFile):
+    """The evidence files of an archive: (name, member), paths checked."""
+    for member in archive.getmembers():
+        if not member.name.startswith("media/"):
+            continue
+        name = member.name.removeprefix("media/")
+        if not member.isfile() or ".." in PurePosixPath(name).parts or name[:1] == "/":
+            raise BackupError(f"Unsafe path in the archive: {member.name}")
+        yield name, member
 
 
-def file_hashes() -> dict[str, str]:
-    return {
-        name: sha256_of(default_storage, name) for name in stored_names(default_storage)
-    }
+def _read(archive: tarfile.TarFile) -> tuple[dict, list[dict]]:
+    """The manifest and the rows of an archive, checked against each other
+    and against every file (hashed as it is read), before anything is written."""
+    try:
+        manifest, rows = upgrade(
+            json.load(archive.extractfile("manifest.json")),
+            json.load(archive.extractfile("data.json")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BackupError(f"Not a Kiểu Mẫu backup archive: {exc}") from None
+    seen = set()
+    for name, member in _media(archive):
+        handle = archive.extractfile(member)
+        digest = hashlib.file_digest(handle, "sha256")
+        if digest.hexdigest() != manifest["files"].get(name):
+            raise BackupError(f"{name} is damaged or unlisted: its SHA-256 differs.")
+        seen.add(name)
+    if seen != set(manifest["files"]):
+        raise BackupError("Files listed in the manifest are missing from the archive.")
+    try:
+        in_rows = _counts_in(rows)
+    except (KeyError, LookupError) as exc:
+        raise BackupError(
+            f"The archive holds rows of an unknown table: {exc}"
+        ) from None
+    if not _agree(manifest, in_rows):
+        raise BackupError("The archive's rows differ from its manifest.")
+    return manifest, rows
 
 
-def back_up(path: Path) -> dict:
-    """Write a backup archive to `path`; returns its manifest."""
-    with tempfile.TemporaryDirectory() as scratch:
-        data = Path(scratch) / "data.json"
-        with transaction.atomic():  # one consistent snapshot of the rows
-            call_command(
-                "dumpdata",
-                natural_foreign=True,
-                natural_primary=False,
-                exclude=EXCLUDED,
-                output=str(data),
-                verbosity=0,
-            )
-            manifest = {"format": FORMAT, "counts": counts()}
-        manifest["files"] = file_hashes()
-        with tarfile.open(path, "w:gz") as archive:
-            archive.add(data, arcname="data.json")
-            for name in manifest["files"]:
-                with default_storage.open(name, "rb") as handle:
-                    info = tarfile.TarInfo(f"media/{name}")
-                    info.size = default_storage.size(name)
-                    archive.addfile(info, handle)
-            body = json.dumps(manifest, indent=1).encode()
-            info = tarfile.TarInfo("manifest.json")
-            info.size = len(body)
-            archive.addfile(info, io.BytesIO(body))
-    return manifest
+def _agree(manifest: dict, found: dict[str, int]) -> bool:
+    if manifest.get("partial_counts"):
+        found = {label: found.get(label) for label in manifest["counts"]}
+    return found == manifest["counts"]
 
 
 def restore(path: Path) -> dict:
     """Load a backup into an empty, migrated database and an empty media folder.
 
-    Refuses to mix a backup into existing data. Afterwards checks the row
-    counts and every file's SHA-256 against the manifest.
+    Refuses to mix a backup into existing data. The whole archive is checked
+    first; then the files are written and the rows loaded in one
+    transaction, counted again before it commits. On any fault nothing stays.
     """
     if Province.objects.exists() or stored_names(default_storage):
         raise BackupError(
             "Restore into an empty database (migrated) and an empty media folder."
         )
     with tarfile.open(path, "r:gz") as archive:
-        manifest, rows = upgrade(
-            json.load(archive.extractfile("manifest.json")),
-            json.load(archive.extractfile("data.json")),
-        )
-        for member in archive.getmembers():
-            if member.name.startswith("media/") and member.isfile():
-                name = member.name.removeprefix("media/")
-                if ".." in Path(name).parts or name.startswith("/"):
-                    raise BackupError(f"Unsafe path in the archive: {member.name}")
+        manifest, rows = _read(archive)
+    written: list[str] = []
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            for name, member in _media(archive):
                 saved = default_storage.save(name, File(archive.extractfile(member)))
+                written.append(saved)
                 if saved != name:
                     raise BackupError(f"{name} could not be restored under its name.")
         with tempfile.TemporaryDirectory() as scratch:
@@ -157,10 +248,13 @@ def restore(path: Path) -> dict:
             data.write_text(json.dumps(rows), encoding="utf-8")
             with transaction.atomic():
                 call_command("loaddata", str(data), verbosity=0)
-    if counts() != manifest["counts"]:
-        raise BackupError(
-            f"Row counts differ after restore: {counts()} != {manifest['counts']}"
-        )
-    if file_hashes() != manifest["files"]:
-        raise BackupError("Evidence files differ from the backup after restore.")
+                if not _agree(manifest, counts()):
+                    raise BackupError(
+                        f"Row counts differ after restore: {counts()} != "
+                        f"{manifest['counts']}"
+                    )
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
     return manifest

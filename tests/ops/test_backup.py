@@ -1,11 +1,21 @@
+import io
+import json
+import tarfile
+import threading
+
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
-from assessments.models import Assessment, Enrolment
+from access.models import Membership
+from assessments.models import Assessment, Enrolment, Evidence, ReviewEvent
 from ops import backup
-from ops.integrity import check
+from ops.integrity import check, stored_names
+from tests import files
+from tests.factories import add_file
+from wards.models import Province
 
 Status = Assessment.Status
 
@@ -107,3 +117,128 @@ def test_an_archive_of_the_first_version_speaks_the_new_labels():
     ]
     # An archive of this version is left as it is.
     assert backup.upgrade(manifest, rows) == (manifest, rows)
+
+
+def fresh_media(settings, folder) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {"location": str(folder)},
+        },
+    }
+
+
+def archived(path, name: str) -> bytes:
+    with tarfile.open(path, "r:gz") as archive:
+        return archive.extractfile(name).read()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_restore_backup_gives_the_same_dump(tmp_path, settings, dossiers):
+    """Every row comes back as it was: times to the microsecond, many-to-many
+    tables, criterion groups."""
+    reviewer = Membership.objects.filter(role="reviewer").first()
+    reviewer.criterion_groups.set(dossiers.criteria_set.groups.all()[:1])
+    event = ReviewEvent.objects.first()
+    event.created_at = event.created_at.replace(microsecond=123456)
+    event.save()
+    first = tmp_path / "first.tar.gz"
+    backup.back_up(first)
+    manifest = json.loads(archived(first, "manifest.json"))
+    assert manifest["counts"]["access.membership.criterion_groups"] == 1
+    assert manifest["counts"]["criteria.criteriongroup"] > 0
+
+    call_command("flush", interactive=False, verbosity=0)
+    fresh_media(settings, tmp_path / "fresh")
+    backup.restore(first)
+    restored = ReviewEvent.objects.get(pk=event.pk)
+    assert restored.created_at == event.created_at  # not cut to milliseconds
+    second = tmp_path / "second.tar.gz"
+    backup.back_up(second)
+    assert archived(second, "data.json") == archived(first, "data.json")
+    assert archived(second, "manifest.json") == archived(first, "manifest.json")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_damaged_archive_is_refused_before_anything_is_written(
+    tmp_path, settings, dossiers
+):
+    good = tmp_path / "good.tar.gz"
+    backup.back_up(good)
+    manifest = json.loads(archived(good, "manifest.json"))
+    rows = json.loads(archived(good, "data.json"))
+
+    def damaged(name, *, rows=rows, manifest=manifest, damage_file=False):
+        path = tmp_path / name
+        with (
+            tarfile.open(good, "r:gz") as source,
+            tarfile.open(path, "w:gz") as target,
+        ):
+            for member in source.getmembers():
+                content = source.extractfile(member).read()
+                if member.name == "data.json":
+                    content = json.dumps(rows).encode()
+                elif member.name == "manifest.json":
+                    content = json.dumps(manifest).encode()
+                elif damage_file and member.name.startswith("media/"):
+                    content, damage_file = content + b"!", False
+                member.size = len(content)
+                target.addfile(member, io.BytesIO(content))
+        return path
+
+    cases = {
+        "a changed file": damaged("file.tar.gz", damage_file=True),
+        "a row too few": damaged("rows.tar.gz", rows=rows[:-1]),
+        "a count that differs": damaged(
+            "counts.tar.gz",
+            manifest={
+                **manifest,
+                "counts": {**manifest["counts"], "wards.ward": 99},
+            },
+        ),
+    }
+    call_command("flush", interactive=False, verbosity=0)
+    fresh_media(settings, tmp_path / "fresh")
+    for case, path in cases.items():
+        with pytest.raises(backup.BackupError):
+            backup.restore(path)
+        assert not Province.objects.exists(), case
+        assert not stored_names(default_storage), case
+    backup.restore(good)  # the good one still restores
+    assert Province.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_taken_while_people_work_restores(
+    tmp_path, settings, dossiers, officer, monkeypatch
+):
+    """Rows committed by others during the backup are in none of its parts."""
+    dump = backup.call_command
+
+    def dump_while_an_officer_works(*args, **kwargs):
+        dump(*args, **kwargs)
+        if args[0] != "dumpdata":
+            return
+        assessment = dossiers.assessments.get(criterion__number=5)
+
+        def work():
+            try:
+                add_file(assessment, officer, "moi.pdf", files.pdf("during"))
+            finally:
+                connection.close()
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join()
+
+    monkeypatch.setattr(backup, "call_command", dump_while_an_officer_works)
+    archive = tmp_path / "under-load.tar.gz"
+    manifest = backup.back_up(archive)
+    monkeypatch.undo()
+    assert Evidence.objects.count() == manifest["counts"]["evidence.evidence"] + 1
+    call_command("flush", interactive=False, verbosity=0)
+    fresh_media(settings, tmp_path / "fresh")
+    backup.restore(archive)
+    assert backup.counts() == manifest["counts"]

@@ -15,6 +15,6 @@ class Command(BaseCommand):
         manifest = back_up(Path(path))
         rows = sum(manifest["counts"].values())
         self.stdout.write(
-            f"Backed up {rows} rows of the main tables and "
+            f"Backed up {rows} rows and "
             f"{len(manifest['files'])} files to {path}."
         )
