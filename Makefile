@@ -36,7 +36,9 @@ setup: install ## Migrate, load the shipped criteria set and the demo data.
 	$(PY) manage.py migrate --no-input --verbosity 0
 	$(PY) manage.py setup_demo
 
-run: setup ## Set up (idempotent) and serve the app on http://127.0.0.1:8000.
+run: setup ## Set up (idempotent); serve the app on http://127.0.0.1:8000 with its task worker.
+	@$(PY) manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 demo: install ## Reload the demo data from scratch.
@@ -91,7 +93,7 @@ load: install ## Load test under gunicorn on a throwaway PostgreSQL database.
 	$(PY) scripts/database.py drop; rm -rf "$$PRIVATE_MEDIA_ROOT"; exit $$status
 
 FAULT_SECONDS ?= 10
-faults: install ## Slow fault tests: eight writers at once on SQLite, and more.
+faults: install ## Slow fault tests: eight writers at once on SQLite, a hung mail server.
 	@dir=$$(mktemp -d); \
 	export DATABASE_URL="sqlite:///$$dir/kieumau.sqlite3" PRIVATE_MEDIA_ROOT="$$dir/media" \
 		UPLOAD_TEMP_DIR="$$dir/tmp-uploads" DEBUG=false ALLOWED_HOSTS=127.0.0.1 \
@@ -99,8 +101,10 @@ faults: install ## Slow fault tests: eight writers at once on SQLite, and more.
 		SECRET_KEY=fault-test-only-secret-key-not-for-production LOGIN_FAILURE_LIMIT=1000; \
 	echo "Eight officers writing at once on SQLite ($(FAULT_SECONDS) s)"; \
 	$(PY) manage.py migrate --no-input --verbosity 0 && \
-	$(PY) scripts/load_test.py --seconds $(FAULT_SECONDS) --officers 8; status=$$?; \
-	rm -rf "$$dir"; exit $$status
+	$(PY) scripts/load_test.py --seconds $(FAULT_SECONDS) --officers 8 && \
+	echo "A mail server that accepts and never answers ($(FAULT_SECONDS) s)" && \
+	$(PY) scripts/load_test.py --seconds $(FAULT_SECONDS) --mail hung 2>/dev/null; \
+	status=$$?; rm -rf "$$dir"; exit $$status
 
 clean: ## Remove the virtualenv and the local database and files.
 	rm -rf $(VENV) var

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import smtplib
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.tasks import task
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from access.models import Membership
@@ -13,6 +17,7 @@ from access.models import Membership
 from .models import ReviewEvent
 
 Action = ReviewEvent.Action
+logger = logging.getLogger(__name__)
 
 
 def recipients_for(event: ReviewEvent) -> list[str]:
@@ -30,8 +35,14 @@ def recipients_for(event: ReviewEvent) -> list[str]:
 
 
 @task
-def notify_event(event_id: int) -> int:
-    """Send the e-mail for one review event; returns how many were addressed."""
+def notify_event(event_id: int, attempt: int = 1) -> int:
+    """Send the e-mail for one review event; returns how many were addressed.
+
+    Runs in the task worker. When the mail server fails or does not answer
+    (within EMAIL_TIMEOUT), the mail is enqueued again after the next of
+    MAIL_RETRY_MINUTES; after the last, the task fails and its result records
+    why (the admin's task results).
+    """
     event = ReviewEvent.objects.select_related(
         "actor", "assessment__enrolment__ward__province", "assessment__criterion"
     ).get(pk=event_id)
@@ -65,5 +76,21 @@ def notify_event(event_id: int) -> int:
             _("Open it: %(url)s")
             % {"url": settings.SITE_URL + assessment.get_absolute_url()},
         ]
-    send_mail(subject, "\n".join(lines), None, recipients)
+    try:
+        send_mail(subject, "\n".join(lines), None, recipients)
+    except (OSError, smtplib.SMTPException) as exc:
+        delays = settings.MAIL_RETRY_MINUTES
+        if attempt > len(delays):
+            logger.error(
+                "Mail for event %s failed %d times: %s", event_id, attempt, exc
+            )
+            raise
+        wait = dt.timedelta(minutes=delays[attempt - 1])
+        logger.warning(
+            "Mail for event %s failed (%s); trying again in %s.", event_id, exc, wait
+        )
+        notify_event.using(run_after=timezone.now() + wait).enqueue(
+            event_id=event_id, attempt=attempt + 1
+        )
+        return 0
     return len(recipients)

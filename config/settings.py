@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "django_filters",
+    "django_tasks_db",
     # The project's apps, from the ground up; docs/architecture.md.
     "wards",
     "criteria",
@@ -198,12 +199,17 @@ _MAIL_BACKEND = env.str(
 MAILERS = {"default": {"BACKEND": _MAIL_BACKEND}}
 if _MAIL_BACKEND.endswith("smtp.EmailBackend"):
     MAILERS["default"]["OPTIONS"] = {
-        "host": env.str("EMAIL_HOST", default="localhost"),
+        "host": env.str("EMAIL_HOST", default=""),
         "port": env.int("EMAIL_PORT", default=25),
         "username": env.str("EMAIL_HOST_USER", default=""),
         "password": env.str("EMAIL_HOST_PASSWORD", default=""),
         "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+        # A mail server that accepts and never answers holds the worker no
+        # longer than this.
+        "timeout": env.int("EMAIL_TIMEOUT", default=10),
     }
+elif _MAIL_BACKEND.endswith("filebased.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {"file_path": env.str("EMAIL_FILE_PATH")}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kieumau@localhost")
 
 
@@ -283,16 +289,21 @@ DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=DEBUG)
 if DEMO_DATA_ALLOWED:
     INSTALLED_APPS.append("devdata")
 
-# Background work (notification e-mails) goes through Django's tasks framework.
-# The immediate backend runs a task in the process that enqueued it, after the
-# transaction commits; a deployment with a worker names its backend here.
+# Background work (notification e-mails, the sweep) goes through Django's
+# tasks framework: enqueued in the database when the transaction commits, run
+# by `manage.py db_worker` (django-tasks-db), never inside a request.
 TASKS = {
     "default": {
-        "BACKEND": env.str(
-            "TASKS_BACKEND", default="django.tasks.backends.immediate.ImmediateBackend"
-        )
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")
     }
 }
+# A mail that could not be sent is tried again after these many minutes, then
+# recorded as failed (Admin → Tasks → task results).
+MAIL_RETRY_MINUTES = env.list("MAIL_RETRY_MINUTES", cast=float, default=[1, 5, 30, 120])
+# The worker sweeps away orphan files and stale temporary uploads this often,
+# once they are older than the grace period (`manage.py sweep` by hand).
+SWEEP_EVERY_HOURS = env.float("SWEEP_EVERY_HOURS", default=6)
+SWEEP_GRACE_HOURS = env.float("SWEEP_GRACE_HOURS", default=24)
 
 # Evidence uploads.
 EVIDENCE_ALLOWED_KINDS = env.list(

@@ -29,3 +29,6 @@ SECURE_SSL_REDIRECT = False
 DEMO_DATA_ALLOWED = True
 if "devdata" not in INSTALLED_APPS:
     INSTALLED_APPS = [*INSTALLED_APPS, "devdata"]
+# Tasks run in the test itself, once the transaction commits; tests of the
+# worker use the database backend on their own.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

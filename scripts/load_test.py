@@ -20,9 +20,11 @@ import random
 import re
 import secrets
 import signal
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -130,7 +132,28 @@ def main() -> int:
     parser.add_argument("--officers", type=int, default=8)
     parser.add_argument("--reviewers", type=int, default=3)
     parser.add_argument("--leaders", type=int, default=3)
+    parser.add_argument(
+        "--mail",
+        choices=["files", "hung"],
+        default="files",
+        help="where the worker sends mail: files, or a server that never answers",
+    )
     args = parser.parse_args()
+    mail_dir = Path(tempfile.mkdtemp(prefix="kieumau-load-mail-"))
+    if args.mail == "files":
+        os.environ.update(
+            EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+            EMAIL_FILE_PATH=str(mail_dir),
+        )
+    else:
+        os.environ.update(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(hung_mail_server()),
+            EMAIL_TIMEOUT="1",
+            MAIL_RETRY_MINUTES="0.02,0.02",
+        )
+    os.environ["TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
 
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -161,6 +184,11 @@ def main() -> int:
         cwd=ROOT,
         env=os.environ.copy(),
     )  # fmt: skip
+    worker = subprocess.Popen(  # noqa: S603 - our own task worker
+        [sys.executable, "manage.py", "worker", "--verbosity", "0"],
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
     log: list[tuple[str, int, float]] = []
     lock = threading.Lock()
     acked_uploads: list[tuple[int, str, str]] = []
@@ -243,9 +271,13 @@ def main() -> int:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        drain_tasks(seconds=60 if args.mail == "files" else 10)
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
 
     report(log, elapsed, len(threads))
     problems = verify(log, acked_uploads, decisions, world) + errors
+    problems += verify_mail(world, mail_dir, hung=args.mail == "hung")
     for problem in problems:
         print(f"FAILED: {problem}")
     print("load test: " + ("FAILED" if problems else "all checks passed"))
@@ -282,7 +314,10 @@ def build_world(officers: int, reviewers: int, leaders: int) -> dict:
         enrolment = enrol_ward(
             ward=ward, year=2026, criteria_set=criteria_set, track="ministry"
         )
-        user = User.objects.create_user(f"load-officer-{suffix}-{i}", password=PASSWORD)
+        username = f"load-officer-{suffix}-{i}"
+        user = User.objects.create_user(
+            username, email=f"{username}@example.invalid", password=PASSWORD
+        )
         Membership.objects.create(user=user, role="officer", ward=ward)
         criteria = [
             (a.pk, f"/wards/{ward.code}/2026/{a.criterion.number}/")
@@ -296,8 +331,9 @@ def build_world(officers: int, reviewers: int, leaders: int) -> dict:
         ("provincial_leader", leaders, "leaders"),
     ]:
         for i in range(count):
+            username = f"load-{key}-{suffix}-{i}"
             user = User.objects.create_user(
-                f"load-{key}-{suffix}-{i}", password=PASSWORD
+                username, email=f"{username}@example.invalid", password=PASSWORD
             )
             Membership.objects.create(user=user, role=role, province=province)
             TOTPDevice.objects.create(
@@ -338,6 +374,90 @@ def report(log, elapsed: float, users: int) -> None:
             f"latency ms: median {statistics.median(times):.1f}, p95 {pct(0.95):.1f}, "
             f"p99 {pct(0.99):.1f}, max {times[-1]:.1f}"
         )
+
+
+def hung_mail_server() -> int:
+    """A mail server on loopback that accepts and never answers; its port."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held = []
+
+    def accept():
+        while True:
+            held.append(server.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    return server.getsockname()[1]
+
+
+def drain_tasks(seconds: float) -> None:
+    """Wait (bounded) for the worker to run every task that is due."""
+    from django.db import connection
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        due = DBTaskResult.objects.filter(
+            status__in=["READY", "RUNNING"], run_after__lte=timezone.now()
+        ).exclude(task_path__endswith="sweep_files")
+        due_now = (
+            due.exists()
+            or DBTaskResult.objects.filter(status="READY", run_after__isnull=True)
+            .exclude(task_path__endswith="sweep_files")
+            .exists()
+        )
+        connection.close()
+        if not due_now:
+            return
+        time.sleep(0.5)
+
+
+def verify_mail(world, mail_dir: Path, *, hung: bool) -> list[str]:
+    """Every review event that notifies has its mail sent, or waiting for a
+    retry, or recorded as failed: none is lost, and none sent twice."""
+    from django_tasks_db.models import DBTaskResult
+
+    from assessments.models import ReviewEvent
+
+    events = set(
+        ReviewEvent.objects.filter(
+            assessment__enrolment__ward__province_id=world["province_id"],
+            action__in=["submit", "approve", "return", "revoke"],
+        ).values_list("pk", flat=True)
+    )
+    results = DBTaskResult.objects.filter(task_path__endswith="notify_event")
+    by_event = defaultdict(list)
+    for result in results:
+        by_event[result.args_kwargs["kwargs"]["event_id"]].append(result.status)
+    problems = []
+    lost = events - set(by_event)
+    if lost:
+        problems.append(f"{len(lost)} notifying events have no mail task")
+    statuses = Counter(s for chain in by_event.values() for s in chain)
+    if hung:
+        print(
+            f"mail: {len(events)} events; tasks {dict(statuses)} (waiting for a "
+            f"retry, or recorded as failed); {len(lost)} lost"
+        )
+        return problems
+    sent = sum(
+        1 for r in results if r.status == "SUCCESSFUL" and (r.return_value or 0) > 0
+    )
+    messages = sum(
+        path.read_text(errors="replace").count("\nSubject: ")
+        for path in mail_dir.glob("*.log")
+    )
+    if statuses.get("FAILED") or statuses.get("READY"):
+        problems.append(f"mail tasks not done: {dict(statuses)}")
+    if messages < sent:
+        problems.append(f"{sent} mails sent by the worker, {messages} written")
+    print(
+        f"mail: {len(events)} events, {sent} mail tasks done, {messages} messages "
+        f"written, {len(lost)} lost"
+    )
+    return problems
 
 
 def verify(log, acked_uploads, decisions, world) -> list[str]:

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
 
 from ops.integrity import check
 from tests.factories import add_file
@@ -53,3 +54,19 @@ def test_the_sweep_removes_old_orphans_and_stale_temporary_uploads(
     assert default_storage.exists(new_orphan) and fresh.exists()
     assert default_storage.exists(kept.file.name)
     assert check().orphans == [new_orphan] and not check().missing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_sweeps_on_a_schedule(assessment, officer, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.SWEEP_GRACE_HOURS = 1
+    orphan = default_storage.save("evidence/2026/11/old.pdf", ContentFile(b"x"))
+    age(Path(settings.PRIVATE_MEDIA_ROOT) / orphan, 2 * 3600)
+    call_command("worker", "--batch", verbosity=0)
+    assert not default_storage.exists(orphan)
+    # The next sweep waits for its time; starting the worker again adds none.
+    (done, following) = DBTaskResult.objects.order_by("enqueued_at")
+    assert done.status == "SUCCESSFUL" and following.status == "READY"
+    assert following.run_after > done.finished_at
+    call_command("worker", "--batch", verbosity=0)
+    assert DBTaskResult.objects.count() == 2

@@ -15,6 +15,5 @@ class Command(BaseCommand):
         manifest = back_up(Path(path))
         rows = sum(manifest["counts"].values())
         self.stdout.write(
-            f"Backed up {rows} rows and "
-            f"{len(manifest['files'])} files to {path}."
+            f"Backed up {rows} rows and {len(manifest['files'])} files to {path}."
         )
