@@ -93,7 +93,7 @@ load: install ## Load test under gunicorn on a throwaway PostgreSQL database.
 	$(PY) scripts/database.py drop; rm -rf "$$PRIVATE_MEDIA_ROOT"; exit $$status
 
 FAULT_SECONDS ?= 10
-faults: install ## Slow fault tests: eight writers at once on SQLite, a hung mail server.
+faults: install ## Slow fault tests: eight writers on SQLite, a hung mail server, a frozen database.
 	@dir=$$(mktemp -d); \
 	export DATABASE_URL="sqlite:///$$dir/kieumau.sqlite3" PRIVATE_MEDIA_ROOT="$$dir/media" \
 		UPLOAD_TEMP_DIR="$$dir/tmp-uploads" DEBUG=false ALLOWED_HOSTS=127.0.0.1 \
@@ -103,7 +103,9 @@ faults: install ## Slow fault tests: eight writers at once on SQLite, a hung mai
 	$(PY) manage.py migrate --no-input --verbosity 0 && \
 	$(PY) scripts/load_test.py --seconds $(FAULT_SECONDS) --officers 8 && \
 	echo "A mail server that accepts and never answers ($(FAULT_SECONDS) s)" && \
-	$(PY) scripts/load_test.py --seconds $(FAULT_SECONDS) --mail hung 2>/dev/null; \
+	$(PY) scripts/load_test.py --seconds $(FAULT_SECONDS) --mail hung 2>/dev/null && \
+	echo "The database freezes, then thaws" && \
+	$(PY) scripts/frozen_database.py 2>/dev/null; \
 	status=$$?; rm -rf "$$dir"; exit $$status
 
 clean: ## Remove the virtualenv and the local database and files.

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 
+from core.postgresql.base import server_wait
+
 
 class LanguageMiddleware:
     """Vietnamese unless the user chose English with the switch.
@@ -42,3 +44,21 @@ class PrivatePagesMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class DatabaseWaitMiddleware:
+    """A web request waits for the database no longer than DB_SERVER_WAIT seconds.
+
+    See core/postgresql: a frozen database then gives a 503, not a thread
+    that hangs until it comes back.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = server_wait.set(settings.DB_SERVER_WAIT or None)
+        try:
+            return self.get_response(request)
+        finally:
+            server_wait.reset(token)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.DatabaseWaitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -93,8 +94,25 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Connections are kept for a minute and checked before each request reuses
+# one (a new connection costs each request several milliseconds).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that is down or frozen gets a 503 within seconds, not a
+    # request that hangs: connecting gives up after DB_CONNECT_TIMEOUT, the
+    # server stops a statement after DB_STATEMENT_TIMEOUT (0: never, for a
+    # long maintenance job), and a web request stops waiting for a server that
+    # answers nothing after DB_SERVER_WAIT (core/postgresql).
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=2),
+            "options": "-c statement_timeout="
+            + str(env.int("DB_STATEMENT_TIMEOUT", default=30) * 1000),
+        }
+    )
+DB_SERVER_WAIT = env.float("DB_SERVER_WAIT", default=3)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several people writing at once: a transaction takes the write lock when
     # it starts (IMMEDIATE), so it waits its turn (up to `timeout` seconds)
