@@ -151,6 +151,7 @@ AXES_VERBOSE = False
 # SESSION_MAX_HOURS after login.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ENGINE = "accounts.session_store"
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_MAX_HOURS", default=10) * 3600
 
 # Roles that must pass a second factor (TOTP) after their password.
@@ -290,7 +291,8 @@ SECURE_CSP = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"outage": {"()": "config.log_filters.OutageFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["outage"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Lock-outs are warnings; every successful login is not news.
     "loggers": {

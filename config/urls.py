@@ -22,4 +22,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "config.views.bad_request"
 handler500 = "config.views.server_error"

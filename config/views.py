@@ -1,8 +1,11 @@
 import sys
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -33,3 +36,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = "30"
         return response
     return HttpResponse(loader.render_to_string("500.html", request=None), status=500)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 handler: say, in the user's language, what could not be read."""
+    if isinstance(exception, TooManyFilesSent):
+        reason = _(
+            "Too many files were sent at once. Send at most %(count)d files at a time."
+        ) % {"count": settings.EVIDENCE_MAX_FILES_PER_UPLOAD}
+    elif isinstance(exception, RequestDataTooBig):
+        reason = _("What was sent is larger than the server accepts.")
+    else:
+        reason = _("The request could not be read.")
+    html = loader.render_to_string("400.html", {"reason": reason}, request=None)
+    return HttpResponse(html, status=400)

@@ -1,8 +1,12 @@
+import logging
+import sys
+
 import pytest
 from django.db import OperationalError, connection
 from django.db.backends.utils import CursorWrapper
 
 from access.models import Membership
+from config.log_filters import OutageFilter
 from tests.factories import member
 
 
@@ -52,3 +56,44 @@ def test_the_app_serves_again_when_the_database_is_back(client, enrolment):
         connection.settings_dict["PORT"] = port
     assert client.get("/healthz").status_code == 200
     assert client.get("/wards/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_outage_while_the_session_is_saved_is_a_503(client, monkeypatch):
+    client.raise_request_exception = False
+    client.force_login(member(Membership.Role.NATIONAL_LEADER))
+    assert client.get("/wards/").status_code == 200
+    execute = CursorWrapper.execute
+
+    def fail_on_saving_sessions(self, sql, params=None):
+        if sql.startswith('UPDATE "django_session"'):
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(self, sql, params)
+
+    monkeypatch.setattr(CursorWrapper, "execute", fail_on_saving_sessions)
+    assert client.get("/wards/").status_code == 503
+
+
+def test_an_outage_logs_one_traceback_and_then_one_line_a_request():
+    outage = OutageFilter()
+
+    def record(path):
+        try:
+            raise OperationalError("server closed the connection unexpectedly")
+        except OperationalError:
+            return logging.LogRecord(
+                "django.request", logging.ERROR, __file__, 1,
+                "Internal Server Error: %s", (path,), sys.exc_info(),
+            )  # fmt: skip
+
+    first, second = record("/wards/"), record("/review/")
+    assert outage.filter(first) and first.exc_info is not None
+    assert outage.filter(second) and second.exc_info is None
+    assert second.getMessage() == (
+        "Internal Server Error: /review/ (database unavailable: "
+        "server closed the connection unexpectedly)"
+    )
+    other = logging.LogRecord(
+        "django.request", logging.ERROR, __file__, 1, "x", (), (ValueError, None, None)
+    )
+    assert outage.filter(other) and other.exc_info is not None  # not an outage

@@ -95,9 +95,15 @@ def upload(request: HttpRequest, code: str, year: int, number: int):
         )
     except workflow.NotAllowed:
         raise Http404 from None
-    except (UploadRefused, workflow.WorkflowError) as exc:
+    except UploadRefused as exc:
         form.add_error("files", str(exc))
         return _render_criterion(request, assessment, upload_form=form)
+    except workflow.WorkflowError as exc:
+        # The criterion changed meanwhile (submitted in another tab, or by a
+        # colleague) or holds this file already: say so on the page as it
+        # stands now, where the upload form may no longer be.
+        messages.error(request, exc.message)
+        return redirect(assessment)
     messages.success(
         request,
         _("%(count)d file(s) added to the dossier.") % {"count": len(added)},

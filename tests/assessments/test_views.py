@@ -233,3 +233,33 @@ def test_an_approval_with_a_comment_too_long_is_refused_and_kept(
     assert assessment.status == "submitted"
     assert response.context["comment_form"].errors["comment"]
     assert comment.strip()[:50] in response.text  # what was typed is still there
+
+
+@pytest.mark.django_db
+def test_an_upload_to_a_criterion_submitted_meanwhile_says_so(
+    client, enrolment, officer
+):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    add_file(assessment, officer)
+    client.force_login(officer)
+    workflow.submit(assessment, actor=officer)  # in another tab
+    response = client.post(
+        page(assessment) + "upload/",
+        {"files": [files.upload("muon.pdf", files.pdf("late"))]},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == page(assessment)
+    assert response.status_code == 200
+    assert "Đã trình xét duyệt" in response.text  # the state it is in now
+    (message,) = [str(m) for m in response.context["messages"]]
+    assert message in response.text
+
+
+@pytest.mark.django_db
+def test_too_many_files_at_once_get_a_clear_page(client, enrolment, officer):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    client.force_login(officer)
+    uploads = [files.upload(f"{i}.pdf", files.pdf(str(i))) for i in range(101)]
+    response = client.post(page(assessment) + "upload/", {"files": uploads})
+    assert response.status_code == 400
+    assert "Gửi tối đa 10 tệp" in response.text
