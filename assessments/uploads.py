@@ -18,6 +18,10 @@ from django.core.files import File
 from django.utils.translation import gettext as _
 
 
+# A DOCX or XLSX with more parts than this is a trap, not a document.
+MAX_OFFICE_PARTS = 10_000
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -138,7 +142,15 @@ def _sniff_office(upload: File) -> str | None:
     if "[Content_Types].xml" not in names:
         return None
     unpacked = sum(entry.file_size for entry in entries)
-    if unpacked > settings.EVIDENCE_MAX_UNPACKED_BYTES or len(entries) > 10_000:
+    if len(entries) > MAX_OFFICE_PARTS:
+        raise UploadRefused(
+            _(
+                "“%(name)s” holds more than %(limit)s parts, which no ordinary "
+                "document does; it was not accepted."
+            )
+            % {"name": clean_name(upload.name or ""), "limit": MAX_OFFICE_PARTS}
+        )
+    if unpacked > settings.EVIDENCE_MAX_UNPACKED_BYTES:
         raise UploadRefused(
             _("“%(name)s” unpacks to more than the allowed size.")
             % {"name": clean_name(upload.name or "")}

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.http.multipartparser import MultiPartParser
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 
@@ -62,3 +63,27 @@ class DatabaseWaitMiddleware:
             return self.get_response(request)
         finally:
             server_wait.reset(token)
+
+
+class WholeFileNamesMiddleware:
+    """Uploaded files keep their whole name.
+
+    Django's multipart parser keeps only what follows the last "/" or "\\"
+    of a file name, as if it were a path; a Vietnamese document number is
+    written with a slash ("Biên bản 12/2023 họp chi bộ.pdf"), and browsers
+    send no paths. Here the slash becomes "-" and the name stays readable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.multipart_parser_class = WholeNameParser
+        return self.get_response(request)
+
+
+class WholeNameParser(MultiPartParser):
+    def sanitize_file_name(self, file_name: str) -> str | None:
+        return super().sanitize_file_name(
+            file_name.replace("/", "-").replace("\\", "-")
+        )

@@ -305,3 +305,44 @@ def test_a_full_disk_is_said_on_the_page(client, assessment, officer, monkeypatc
     )
     assert response.status_code == 400
     assert "chưa có gì được lưu" in response.text
+
+
+@pytest.mark.django_db
+def test_a_docx_of_too_many_parts_is_refused_for_that(assessment, officer, monkeypatch):
+    monkeypatch.setattr("assessments.uploads.MAX_OFFICE_PARTS", 5)
+    parts = files.docx(extra={f"word/media/{i}.bin": b"x" for i in range(10)})
+    with pytest.raises(UploadRefused, match="holds more than 5 parts"):
+        attach(assessment, officer, files.upload("nhieu-phan.docx", parts))
+    assert not Evidence.objects.exists()
+
+
+def multipart(name: bytes, content: bytes) -> tuple[bytes, str]:
+    """A multipart body with one file, its name given as raw bytes."""
+    body = (
+        b'------b\r\nContent-Disposition: form-data; name="files"; filename="'
+        + name
+        + b'"\r\nContent-Type: application/pdf\r\n\r\n'
+        + content
+        + b"\r\n------b--\r\n"
+    )
+    return body, "multipart/form-data; boundary=----b"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("Biên bản 12/2023 họp chi bộ.pdf", "Biên bản 12-2023 họp chi bộ.pdf"),
+        ("Quyết định 5\\QĐ.pdf", "Quyết định 5-QĐ.pdf"),
+    ],
+)
+def test_a_slash_in_a_file_name_keeps_the_name_readable(
+    client, assessment, officer, sent, kept
+):
+    client.force_login(officer)
+    body, content_type = multipart(sent.encode(), files.pdf(sent))
+    response = client.generic(
+        "POST", assessment.get_absolute_url() + "upload/", body, content_type
+    )
+    assert response.status_code == 302
+    assert Evidence.objects.get().original_name == kept
