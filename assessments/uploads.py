@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.files import File
 from django.utils.translation import gettext as _
 
-
 # A DOCX or XLSX with more parts than this is a trap, not a document.
 MAX_OFFICE_PARTS = 10_000
 
