@@ -93,7 +93,7 @@ load: install ## Load test under gunicorn on a throwaway PostgreSQL database.
 	$(PY) scripts/database.py drop; rm -rf "$$PRIVATE_MEDIA_ROOT"; exit $$status
 
 FAULT_SECONDS ?= 10
-faults: install ## Slow fault tests: eight writers on SQLite, a hung mail server, a frozen database.
+faults: install ## Slow fault tests: writers at once, hung mail, a killed upload, a frozen database.
 	@dir=$$(mktemp -d); \
 	export DATABASE_URL="sqlite:///$$dir/kieumau.sqlite3" PRIVATE_MEDIA_ROOT="$$dir/media" \
 		UPLOAD_TEMP_DIR="$$dir/tmp-uploads" DEBUG=false ALLOWED_HOSTS=127.0.0.1 \
@@ -104,6 +104,8 @@ faults: install ## Slow fault tests: eight writers on SQLite, a hung mail server
 	$(PY) scripts/load_test.py --seconds $(FAULT_SECONDS) --officers 8 && \
 	echo "A mail server that accepts and never answers ($(FAULT_SECONDS) s)" && \
 	$(PY) scripts/load_test.py --seconds $(FAULT_SECONDS) --mail hung 2>/dev/null && \
+	echo "The web worker is killed in the middle of an upload" && \
+	$(PY) scripts/killed_upload.py && \
 	echo "The database freezes, then thaws" && \
 	$(PY) scripts/frozen_database.py 2>/dev/null; \
 	status=$$?; rm -rf "$$dir"; exit $$status
