@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.http import multipartparser
 from django.http.multipartparser import MultiPartParser
 from django.utils import translation
 from django.utils.cache import patch_cache_control
@@ -72,10 +73,18 @@ class WholeFileNamesMiddleware:
     of a file name, as if it were a path; a Vietnamese document number is
     written with a slash ("Biên bản 12/2023 họp chi bộ.pdf"), and browsers
     send no paths. Here the slash becomes "-" and the name stays readable.
+
+    It also drops a file whose name is not UTF-8 (an old Vietnamese Windows
+    program may send Windows-1258): the part's headers are read as UTF-8
+    where they are, as Windows-1258 where they are not.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
+        if not getattr(multipartparser.parse_boundary_stream, "readable", False):
+            multipartparser.parse_boundary_stream = _readable_headers(
+                multipartparser.parse_boundary_stream
+            )
 
     def __call__(self, request):
         request.multipart_parser_class = WholeNameParser
@@ -87,3 +96,29 @@ class WholeNameParser(MultiPartParser):
         return super().sanitize_file_name(
             file_name.replace("/", "-").replace("\\", "-")
         )
+
+
+def _readable_headers(parse_boundary_stream):
+    """Django's reader of a part's headers, given headers that decode as UTF-8."""
+
+    def parse(stream, max_header_size):
+        chunk = stream.read(max_header_size)
+        end = chunk.find(b"\r\n\r\n")
+        grown = 0
+        if end != -1:
+            header = b"\r\n".join(_utf8(line) for line in chunk[:end].split(b"\r\n"))
+            grown = len(header) - end
+            chunk = header + chunk[end:]
+        stream.unget(chunk)
+        return parse_boundary_stream(stream, max_header_size + grown)
+
+    parse.readable = True
+    return parse
+
+
+def _utf8(line: bytes) -> bytes:
+    try:
+        line.decode()
+    except UnicodeDecodeError:
+        return line.decode("cp1258", errors="replace").encode()
+    return line

@@ -211,6 +211,11 @@ def main() -> int:
                 name = f"minh-chung-{secrets.token_hex(4)}.pdf"
                 status, location, _ = browser.upload(path, name, content)
                 if status == 302 and location.endswith(path):
+                    # Refused because the criterion changed meanwhile: the
+                    # page says so, without the success message.
+                    _, _, page = browser.get(location)
+                    if 'class="message success"' not in page:
+                        continue
                     with lock:
                         acked_uploads.append(
                             (assessment_id, name, hashlib.sha256(content).hexdigest())
@@ -394,22 +399,14 @@ def hung_mail_server() -> int:
 def drain_tasks(seconds: float) -> None:
     """Wait (bounded) for the worker to run every task that is due."""
     from django.db import connection
-    from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        due = DBTaskResult.objects.filter(
-            status__in=["READY", "RUNNING"], run_after__lte=timezone.now()
-        ).exclude(task_path__endswith="sweep_files")
-        due_now = (
-            due.exists()
-            or DBTaskResult.objects.filter(status="READY", run_after__isnull=True)
-            .exclude(task_path__endswith="sweep_files")
-            .exists()
-        )
+        tasks = DBTaskResult.objects.exclude(task_path__endswith="sweep_files")
+        due = tasks.ready().exists() or tasks.filter(status="RUNNING").exists()
         connection.close()
-        if not due_now:
+        if not due:
             return
         time.sleep(0.5)
 

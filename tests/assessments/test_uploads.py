@@ -346,3 +346,18 @@ def test_a_slash_in_a_file_name_keeps_the_name_readable(
     )
     assert response.status_code == 302
     assert Evidence.objects.get().original_name == kept
+
+
+@pytest.mark.django_db
+def test_a_file_name_that_is_not_utf8_does_not_make_the_file_vanish(
+    client, assessment, officer
+):
+    client.force_login(officer)
+    # Windows-1258 writes "ả" as "a" and a combining hook.
+    name = "Biên ba\u0309n.pdf".encode("cp1258")
+    body, content_type = multipart(name, files.pdf("windows"))
+    response = client.generic(
+        "POST", assessment.get_absolute_url() + "upload/", body, content_type
+    )
+    assert response.status_code == 302
+    assert Evidence.objects.get().original_name == "Biên bản.pdf"
