@@ -259,19 +259,11 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=not DEBUG)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# Lock-outs go by the client's address (django-axes reads it with
-# django-ipware). Behind TRUSTED_PROXIES proxies, each of which appends the
-# address it received from to X-Forwarded-For, the client is the entry the
-# outermost trusted proxy appended: the last but (TRUSTED_PROXIES - 1). What
-# stands to the left of it is whatever the client sent, and is ignored.
+# Lock-outs go by the client's address: behind TRUSTED_PROXIES proxies, the
+# entry the outermost of them appended to X-Forwarded-For (see
+# accounts/client_address.py; what the client writes there is never read).
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=1 if BEHIND_TLS_PROXY else 0)
-if TRUSTED_PROXIES:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES - 1
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
-# A chain longer than the proxies is the client's own entries: not an error.
-IPWARE_STRICT = False
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Content Security Policy: nothing inline without the request's nonce, and

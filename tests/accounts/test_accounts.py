@@ -10,6 +10,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.models import Membership
+from accounts.client_address import client_address
 from accounts.second_factor import current_code
 from accounts.sessions import LOGIN_AT
 from tests.factories import UserFactory, member
@@ -211,16 +212,8 @@ def test_a_session_cannot_swap_in_another_authenticator(client, reviewer):
     assert not TOTPDevice.objects.filter(user=reviewer, confirmed=False).exists()
 
 
-# Behind one proxy, as config/settings.py sets it for TRUSTED_PROXIES=1.
-BEHIND_ONE_PROXY = {
-    "AXES_IPWARE_META_PRECEDENCE_ORDER": ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"],
-    "AXES_IPWARE_PROXY_COUNT": 0,
-}
-
-
 def test_behind_a_proxy_one_client_cannot_lock_out_another(client, officer, settings):
-    for name, value in BEHIND_ONE_PROXY.items():
-        setattr(settings, name, value)
+    settings.TRUSTED_PROXIES = 1
     proxy = "10.0.0.1"  # every request reaches the app from the proxy
 
     def attempt(forwarded, password="wrong"):
@@ -232,9 +225,10 @@ def test_behind_a_proxy_one_client_cannot_lock_out_another(client, officer, sett
         )
 
     # An attacker at 203.0.113.9 fails five times, each time claiming to be
-    # 198.51.100.7; the proxy appends the address it really came from.
-    for _ in range(5):
-        attempt("198.51.100.7, 203.0.113.9")
+    # 198.51.100.7 (once with a quote that a lax parser would stumble on);
+    # the proxy appends the address it really came from.
+    for forged in ["198.51.100.7", '198.51.100.7, "'] * 2 + ["198.51.100.7"]:
+        attempt(f"{forged}, 203.0.113.9")
     assert attempt("203.0.113.9", password="secret-pass-123").status_code == 429
     # The officer at 198.51.100.7, behind the same proxy, still gets in.
     response = attempt("198.51.100.7", password="secret-pass-123")
@@ -291,3 +285,18 @@ def test_during_the_wait_after_a_wrong_code_the_user_is_told_to_wait(
     waiting = client.post("/accounts/2fa/", {"code": code_for(device)})
     assert waiting.status_code == 400
     assert "wait 1 second" in waiting.text and "not right" not in waiting.text
+
+
+def test_the_client_address_is_what_the_outermost_proxy_saw(rf, settings):
+    def address(forwarded, proxies):
+        settings.TRUSTED_PROXIES = proxies
+        request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+        return client_address(request)
+
+    assert address("203.0.113.9", 0) == "10.0.0.1"  # no proxy: the peer
+    assert address("203.0.113.9", 1) == "203.0.113.9"
+    assert address("6.6.6.6, 203.0.113.9", 1) == "203.0.113.9"
+    assert address('6.6.6.6, ", 203.0.113.9', 1) == "203.0.113.9"
+    assert address("6.6.6.6, 203.0.113.9, 10.0.0.5", 2) == "203.0.113.9"
+    assert address("203.0.113.9", 2) == "10.0.0.1"  # too short: the proxy
+    assert address("not-an-address", 1) == "10.0.0.1"
