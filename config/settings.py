@@ -103,8 +103,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database that is down or frozen gets a 503 within seconds, not a
     # request that hangs: connecting gives up after DB_CONNECT_TIMEOUT, the
     # server stops a statement after DB_STATEMENT_TIMEOUT (0: never, for a
-    # long maintenance job), and a web request stops waiting for a server that
-    # answers nothing after DB_SERVER_WAIT (core/postgresql).
+    # long maintenance job; in web requests a second before DB_SERVER_WAIT),
+    # and a web request stops waiting for a server that answers nothing after
+    # DB_SERVER_WAIT (core/postgresql).
     DATABASES["default"]["ENGINE"] = "core.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -113,7 +114,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             + str(env.int("DB_STATEMENT_TIMEOUT", default=30) * 1000),
         }
     )
-DB_SERVER_WAIT = env.float("DB_SERVER_WAIT", default=3)
+DB_SERVER_WAIT = env.float("DB_SERVER_WAIT", default=5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several people writing at once: a transaction takes the write lock when
     # it starts (IMMEDIATE), so it waits its turn (up to `timeout` seconds)

@@ -1,5 +1,6 @@
 import logging
 import sys
+import time
 
 import pytest
 from django.db import OperationalError, connection
@@ -97,3 +98,29 @@ def test_an_outage_logs_one_traceback_and_then_one_line_a_request():
         "django.request", logging.ERROR, __file__, 1, "x", (), (ValueError, None, None)
     )
     assert outage.filter(other) and other.exc_info is not None  # not an outage
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_database_is_not_taken_for_a_frozen_one(settings):
+    """In a web request the server stops a slow statement itself, before the
+    app's own bound for a server that answers nothing."""
+    from core.postgresql import base as bounded
+
+    token = bounded.server_wait.set(2.0)
+    try:
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone()[0] == "1s"
+            with pytest.raises(OperationalError, match="statement timeout"):
+                cursor.execute("SELECT pg_sleep(1.5)")
+        assert bounded._unanswered_until < time.monotonic()  # not "frozen"
+        with connection.cursor() as cursor:  # the connection is still good
+            cursor.execute("SELECT 1")
+    finally:
+        bounded.server_wait.reset(token)
+        connection.close()
+    with connection.cursor() as cursor:  # outside a request: the server's 30 s
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "30s"

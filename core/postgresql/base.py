@@ -11,6 +11,12 @@ long again, the process does not try to connect (a connection to a frozen
 server would hang until its connect_timeout): requests fail at once, and the
 first one after that tries again. The task worker and management commands
 wait as long as they need.
+
+A server that is merely slow must not be taken for a frozen one: a
+connection opened for web requests tells the server to stop any statement
+a second before that bound (statement_timeout), so a slow query or a lock
+wait ends with the server's own answer (503 for that request only, the
+connection still good) and the bound is left for a server that says nothing.
 """
 
 from __future__ import annotations
@@ -50,4 +56,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
             )
         connection = super().get_new_connection(conn_params)
         connection.__class__ = BoundedConnection
+        bound = server_wait.get()
+        if bound:
+            milliseconds = max(500, int((bound - 1) * 1000))
+            connection.execute(f"SET statement_timeout = {milliseconds}")
+            if not connection.autocommit:
+                connection.commit()
         return connection
