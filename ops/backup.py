@@ -21,6 +21,8 @@ import json
 import tarfile
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from django.apps import apps
@@ -106,11 +108,26 @@ def file_hashes() -> dict[str, str]:
     }
 
 
+@contextmanager
+def _reading() -> Iterator[None]:
+    """On SQLite, a read transaction: IMMEDIATE would stop every writer."""
+    if connection.vendor == "sqlite" and not hasattr(connection, "transaction_mode"):
+        connection.get_connection_params()  # sets transaction_mode
+    mode = getattr(connection, "transaction_mode", None)
+    if connection.vendor == "sqlite":
+        connection.transaction_mode = "DEFERRED"
+    try:
+        yield
+    finally:
+        if connection.vendor == "sqlite":
+            connection.transaction_mode = mode
+
+
 def back_up(path: Path) -> dict:
     """Write a backup archive to `path`; returns its manifest."""
     with tempfile.TemporaryDirectory() as scratch:
         data = Path(scratch) / "data.json"
-        with transaction.atomic():
+        with _reading(), transaction.atomic():
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute(
@@ -236,6 +253,7 @@ def restore(path: Path) -> dict:
     with tarfile.open(path, "r:gz") as archive:
         manifest, rows = _read(archive)
     written: list[str] = []
+    committing = False
     try:
         with tarfile.open(path, "r:gz") as archive:
             for name, member in _media(archive):
@@ -253,8 +271,11 @@ def restore(path: Path) -> dict:
                         f"Row counts differ after restore: {counts()} != "
                         f"{manifest['counts']}"
                     )
+                committing = True
     except BaseException:
-        for name in written:
-            default_storage.delete(name)
+        # Files go only if the rows certainly did not commit.
+        if not committing:
+            for name in written:
+                default_storage.delete(name)
         raise
     return manifest

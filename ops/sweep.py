@@ -25,7 +25,9 @@ from .integrity import stored_names
 logger = logging.getLogger(__name__)
 
 # Django names a temporary upload "tmp<random>.upload<suffix>".
-TEMPORARY_UPLOAD = "*.upload*"
+TEMPORARY_UPLOAD = "tmp*.upload*"
+# Younger than this, a file may belong to an upload still in progress.
+MIN_GRACE = dt.timedelta(hours=1)
 
 
 @dataclass
@@ -41,21 +43,34 @@ def sweep(
     storage: Storage = default_storage,
     dry_run: bool = False,
 ) -> SweepReport:
-    """Remove orphan evidence files and stale temporary uploads older than `grace`."""
+    """Remove orphan evidence files and stale temporary uploads older than `grace`.
+
+    A grace under MIN_GRACE is raised to it: a file stored a moment ago may
+    have a row about to be committed. A file that disappears meanwhile (an
+    upload that finished, a refused one cleaned up) is passed over.
+    """
+    grace = max(grace, MIN_GRACE)
     report = SweepReport()
     cutoff = timezone.now() - grace
     referenced = set(Evidence.objects.values_list("file", flat=True).iterator())
     for name in stored_names(storage):
-        if name in referenced or storage.get_modified_time(name) > cutoff:
+        try:
+            if name in referenced or storage.get_modified_time(name) > cutoff:
+                continue
+            size = storage.size(name)
+        except FileNotFoundError:
             continue
         report.orphans.append(name)
-        report.freed += storage.size(name)
+        report.freed += size
         if not dry_run:
             storage.delete(name)
     folder = Path(settings.FILE_UPLOAD_TEMP_DIR or "")
     if settings.FILE_UPLOAD_TEMP_DIR and folder.is_dir():
         for path in sorted(folder.glob(TEMPORARY_UPLOAD)):
-            stat = path.stat()
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
             if dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC) > cutoff:
                 continue
             report.temporary.append(str(path))

@@ -14,9 +14,11 @@ from .sweep import sweep
 
 @task
 def sweep_files() -> dict[str, int]:
-    """Run the sweep, then schedule the next one."""
-    report = sweep(grace=dt.timedelta(hours=settings.SWEEP_GRACE_HOURS))
-    schedule_sweep(after=dt.timedelta(hours=settings.SWEEP_EVERY_HOURS))
+    """Run the sweep, then schedule the next one, whatever became of this one."""
+    try:
+        report = sweep(grace=dt.timedelta(hours=settings.SWEEP_GRACE_HOURS))
+    finally:
+        schedule_sweep(after=dt.timedelta(hours=settings.SWEEP_EVERY_HOURS))
     return {"orphans": len(report.orphans), "temporary": len(report.temporary)}
 
 

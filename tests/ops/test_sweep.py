@@ -70,3 +70,11 @@ def test_the_worker_sweeps_on_a_schedule(assessment, officer, settings):
     assert following.run_after > done.finished_at
     call_command("worker", "--batch", verbosity=0)
     assert DBTaskResult.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_sweep_never_takes_a_file_younger_than_an_hour(settings):
+    recent = default_storage.save("evidence/2026/11/recent.pdf", ContentFile(b"x"))
+    age(Path(settings.PRIVATE_MEDIA_ROOT) / recent, 50 * 60)  # its row may be coming
+    call_command("sweep", "--grace-hours", "0", stdout=StringIO())
+    assert default_storage.exists(recent)

@@ -16,7 +16,7 @@ class Command(BaseCommand):
             "--grace-hours",
             type=float,
             default=24,
-            help="leave anything younger than this alone (default 24)",
+            help="leave anything younger than this alone (default 24, at least 1)",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="report, remove nothing"
