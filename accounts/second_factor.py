@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 import segno
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.shortcuts import redirect
@@ -77,12 +78,17 @@ def confirm(request, code: str) -> tuple[Check, list[str]]:
 
     Returns the check and, when it passed, the new recovery codes. Every
     other authenticator of the user, pending in other sessions, is removed.
+    The user's row is locked first, so two sessions confirming at once are
+    taken one after the other; the second finds the first one's done.
     """
-    device = TOTPDevice.objects.select_for_update().get(pk=pending_device(request).pk)
+    user = get_user_model().objects.select_for_update().get(pk=request.user.pk)
+    if has_second_factor(user):
+        return Check(passed=False), []
+    device = pending_device(request)
     check = _check(device, code)
     if not check.passed:
         return check, []
-    TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+    TOTPDevice.objects.filter(user=user, confirmed=False).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save()
     request.session.pop(PENDING_DEVICE, None)

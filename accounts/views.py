@@ -55,6 +55,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         check, codes = second_factor.confirm(request, form.cleaned_data["code"])
+        if not check.passed and second_factor.has_second_factor(request.user):
+            return redirect("two_factor")  # set up meanwhile, in another session
         if check.passed:
             messages.success(request, _("The second factor is set up."))
             return render(

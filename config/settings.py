@@ -164,6 +164,8 @@ SECOND_FACTOR_ROLES = [
     "administrator",
 ]
 OTP_TOTP_ISSUER = "Kiểu Mẫu"
+# Nobody, administrators included, reads a user's key in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -259,6 +259,9 @@ def test_an_authenticator_being_set_up_belongs_to_its_session(
     # Confirmed: the other session's key is gone, and it has to use this one.
     assert not TOTPDevice.objects.filter(pk=their_device.pk).exists()
     assert other.get("/accounts/2fa/setup/")["Location"].endswith("/accounts/2fa/")
+    # A code sent from the page it still had open: sent on to the check.
+    late = other.post("/accounts/2fa/setup/", {"code": "123456"})
+    assert late.status_code == 302 and late["Location"].endswith("/accounts/2fa/")
 
 
 def test_passing_the_second_factor_gives_the_session_a_new_key(client, reviewer):
