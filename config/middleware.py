@@ -74,9 +74,10 @@ class WholeFileNamesMiddleware:
     written with a slash ("Biên bản 12/2023 họp chi bộ.pdf"), and browsers
     send no paths. Here the slash becomes "-" and the name stays readable.
 
-    It also drops a file whose name is not UTF-8 (an old Vietnamese Windows
-    program may send Windows-1258): the part's headers are read as UTF-8
-    where they are, as Windows-1258 where they are not.
+    Django's parser also skips, without a word, a file whose name is not
+    UTF-8 (an old Vietnamese Windows program may send Windows-1258); here a
+    part's header lines are read as UTF-8 where they are, as Windows-1258
+    where they are not, and the file arrives.
     """
 
     def __init__(self, get_response):

@@ -1,6 +1,7 @@
 import sys
 
 from django.conf import settings
+from django.contrib.sessions.exceptions import SessionInterrupted
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -40,7 +41,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """400 handler: say, in the user's language, what could not be read."""
-    if isinstance(exception, TooManyFilesSent):
+    saved_maybe = isinstance(exception, SessionInterrupted)
+    if saved_maybe:
+        # Raised once the view has run: what was sent may have been saved.
+        reason = _(
+            "Your session ended while this was being sent (you signed out in "
+            "another tab, or an administrator ended it). Sign in again and check "
+            "whether it was saved before you send it again."
+        )
+    elif isinstance(exception, TooManyFilesSent):
         reason = _(
             "Too many files were sent at once. Send at most %(count)d files at a time."
         ) % {"count": settings.EVIDENCE_MAX_FILES_PER_UPLOAD}
@@ -48,5 +57,7 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
         reason = _("What was sent is larger than the server accepts.")
     else:
         reason = _("The request could not be read.")
-    html = loader.render_to_string("400.html", {"reason": reason}, request=None)
+    html = loader.render_to_string(
+        "400.html", {"reason": reason, "saved_maybe": saved_maybe}, request=None
+    )
     return HttpResponse(html, status=400)

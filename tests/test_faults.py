@@ -124,3 +124,38 @@ def test_a_slow_database_is_not_taken_for_a_frozen_one(settings):
     with connection.cursor() as cursor:  # outside a request: the server's 30 s
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "30s"
+
+
+def test_other_database_errors_keep_their_traceback():
+    outage = OutageFilter()
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    def record():
+        try:
+            try:
+                raise Deadlock
+            except Deadlock as cause:
+                raise OperationalError("deadlock detected") from cause
+        except OperationalError:
+            return logging.LogRecord(
+                "django.request", logging.ERROR, __file__, 1, "x", (), sys.exc_info()
+            )
+
+    first, second = record(), record()
+    assert outage.filter(first) and outage.filter(second)
+    assert second.exc_info is not None
+
+
+@pytest.mark.django_db
+def test_a_session_ended_while_sending_does_not_claim_nothing_was_saved(rf):
+    from django.contrib.sessions.exceptions import SessionInterrupted
+
+    from config.views import bad_request
+
+    response = bad_request(rf.post("/"), SessionInterrupted())
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "phiên" in text.lower() or "session" in text.lower()
+    assert "Nothing was saved" not in text and "Chưa có gì được lưu" not in text
