@@ -45,8 +45,12 @@ demo: install ## Reload the demo data from scratch.
 	$(PY) manage.py migrate --no-input --verbosity 0
 	$(PY) manage.py setup_demo --reset
 
+# On SQLite (no DATABASE_URL) the test database is made from the models, not
+# by running every migration in each process; the PostgreSQL run of CI
+# applies the migrations.
 test: install ## Run the whole test suite.
-	$(PY) -m pytest --numprocesses=auto --dist=worksteal $(PYTEST_ARGS)
+	$(PY) -m pytest --numprocesses=auto --dist=worksteal \
+		$(if $(DATABASE_URL),,--no-migrations) $(PYTEST_ARGS)
 
 lint: install ## Check formatting, lint, the layers, types and migrations.
 	$(PY) -m ruff format --check .

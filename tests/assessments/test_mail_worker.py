@@ -66,7 +66,7 @@ def test_the_worker_sends_the_mail_not_the_request(submitted_with_the_worker, re
     assert mail.outbox == []  # the request sent nothing
     (waiting,) = DBTaskResult.objects.all()
     assert waiting.status == "READY" and waiting.task_path.endswith("notify_event")
-    call_command("db_worker", "--batch", verbosity=0)
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     assert [m.to for m in mail.outbox] == [[reviewer.email]]
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
 
@@ -85,7 +85,7 @@ def test_a_hung_mail_server_delays_no_request_and_loses_no_mail(
     response = client.post(assessment.get_absolute_url() + "submit/")
     assert response.status_code == 302
     assert time.monotonic() - started < 1  # no mail server in the request
-    call_command("db_worker", "--batch", verbosity=0)
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     # Three attempts, each given up after the timeout; the last one recorded.
     results = list(DBTaskResult.objects.order_by("enqueued_at"))
     assert [r.status for r in results] == ["SUCCESSFUL", "SUCCESSFUL", "FAILED"]

@@ -34,7 +34,7 @@ def progress_on(page, url: str) -> str:
     return page.locator(".big-progress .progress-figure").inner_text()
 
 
-def test_officer_uploads_reviewer_returns_then_approves(
+def test_officer_uploads_and_submits_then_the_reviewer_returns(
     open_page, returned_last_week, tmp_path
 ):
     # 1. The officer, in Vietnamese, uploads two files and submits.
@@ -64,12 +64,15 @@ def test_officer_uploads_reviewer_returns_then_approves(
     page.fill("form[action$='/return/'] textarea[name=reason]", "Thiếu biên bản ký.")
     page.click("form[action$='/return/'] button")
     assert "Bị trả lại" in page.inner_text(".badge.big")
-    log_out(page)
 
+
+def test_the_officer_answers_the_return_then_the_reviewer_approves(
+    open_page, returned_last_week, tmp_path
+):
     # The officer sees the reason, adds evidence and submits again.
-    log_in(page, "demo-officer")
+    page = open_page("demo-officer")
     page.goto(CRITERION)
-    assert "Thiếu biên bản ký." in page.inner_text(".returned-reason")
+    assert "Hồ sơ cần bổ sung." in page.inner_text(".returned-reason")
     minutes = tmp_path / "Biên bản đã ký.pdf"
     minutes.write_bytes(files.pdf("signed"))
     page.set_input_files("input[name=files]", str(minutes))

@@ -17,4 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch: bool, **options):
         schedule_sweep()
-        call_command("db_worker", batch=batch, verbosity=options["verbosity"])
+        call_command(
+            "db_worker",
+            batch=batch,
+            startup_delay=not batch,
+            verbosity=options["verbosity"],
+        )
