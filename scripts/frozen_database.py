@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from serving import free_port, wait_for  # noqa: E402
+from serving import free_port, gunicorn, verdict, wait_for  # noqa: E402
 
 BOUND = 10.0  # seconds within which a page must answer while frozen
 
@@ -141,16 +141,7 @@ def main() -> int:
             env=env,
             check=True,
         )
-        server = subprocess.Popen(  # noqa: S603 - our own server
-            [
-                sys.executable, "-m", "gunicorn", "config.wsgi:application",
-                "--workers", "1", "--threads", "4", "--worker-class", "gthread",
-                "--bind", f"127.0.0.1:{port}", "--log-level", "critical",
-                "--timeout", "120",
-            ],
-            cwd=ROOT,
-            env=env,
-        )  # fmt: skip
+        server = gunicorn(port, env=env)
         wait_for(port)
         log_in(port, "frozen")
         for path in ("/healthz", "/wards/"):
@@ -203,10 +194,7 @@ def main() -> int:
                 os.kill(pid, signal.SIGCONT)
             as_postgres([pg_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
         shutil.rmtree(workdir, ignore_errors=True)
-    for problem in problems:
-        print(f"FAILED: {problem}")
-    print("frozen database: " + ("FAILED" if problems else "all checks passed"))
-    return 1 if problems else 0
+    return verdict("frozen database", problems)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from serving import free_port, wait_for  # noqa: E402
+from serving import free_port, gunicorn, verdict, wait_for  # noqa: E402
 
 SIZE = 20 * 1024 * 1024
 
@@ -50,14 +50,7 @@ def main() -> int:
     path = criteria[0][1]
     connection.close()
     port = free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own server
-        [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--workers", "1", "--bind", f"127.0.0.1:{port}",
-            "--log-level", "critical", "--timeout", "60",
-        ],
-        cwd=ROOT,
-    )  # fmt: skip
+    server = gunicorn(port)
     problems = []
     try:
         wait_for(port)
@@ -114,10 +107,7 @@ def main() -> int:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    for problem in problems:
-        print(f"FAILED: {problem}")
-    print("killed upload: " + ("FAILED" if problems else "all checks passed"))
-    return 1 if problems else 0
+    return verdict("killed upload", problems)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from serving import free_port, wait_for  # noqa: E402
+from serving import free_port, gunicorn, verdict, wait_for  # noqa: E402
 
 PASSWORD = "load-test-pass-2026"  # noqa: S105 - throwaway accounts
 TOTP_HEX = "3132333435363738393031323334353637383930"
@@ -174,16 +174,7 @@ def main() -> int:
     connection.close()
 
     port = free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own server
-        [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--workers", "2", "--threads", "4", "--worker-class", "gthread",
-            "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-            "--timeout", "60",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-    )  # fmt: skip
+    server = gunicorn(port, workers=2, log_level="warning")
     worker = subprocess.Popen(  # noqa: S603 - our own task worker
         [sys.executable, "manage.py", "worker", "--verbosity", "0"],
         cwd=ROOT,
@@ -283,10 +274,7 @@ def main() -> int:
     report(log, elapsed, len(threads))
     problems = verify(log, acked_uploads, decisions, world) + errors
     problems += verify_mail(world, mail_dir, hung=args.mail == "hung")
-    for problem in problems:
-        print(f"FAILED: {problem}")
-    print("load test: " + ("FAILED" if problems else "all checks passed"))
-    return 1 if problems else 0
+    return verdict("load test", problems)
 
 
 def guard(function, errors):
