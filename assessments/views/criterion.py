@@ -49,10 +49,15 @@ def _render_criterion(
     events = list(
         assessment.events.select_related("actor").order_by("created_at", "pk")
     )
-    last_return = next(
-        (e for e in reversed(events) if e.action in (Action.RETURN, Action.REVOKE)),
-        None,
-    )
+    # The reason of the last return stays in view while the ward works on
+    # it, files added included, until the criterion is submitted again.
+    open_return = None
+    for event in reversed(events):
+        if event.action == Action.SUBMIT:
+            break
+        if event.action in (Action.RETURN, Action.REVOKE):
+            open_return = event
+            break
     status = 400 if (upload_form or reason_form or comment_form) else 200
     return render(
         request,
@@ -65,9 +70,7 @@ def _render_criterion(
             "active_evidence": [e for e in evidence if e.withdrawn_at is None],
             "withdrawn_evidence": [e for e in evidence if e.withdrawn_at is not None],
             "events": events,
-            "last_return": last_return
-            if assessment.status == Assessment.Status.RETURNED
-            else None,
+            "last_return": open_return,
             "actions": {str(action) for action in actions},
             "upload_form": upload_form or UploadForm(),
             "reason_form": reason_form or ReasonForm(),

@@ -263,3 +263,23 @@ def test_too_many_files_at_once_get_a_clear_page(client, enrolment, officer):
     response = client.post(page(assessment) + "upload/", {"files": uploads})
     assert response.status_code == 400
     assert "Gửi tối đa 10 tệp" in response.text
+
+
+@pytest.mark.django_db
+def test_the_reason_of_a_return_stays_in_view_until_it_is_submitted_again(
+    client, enrolment, officer, reviewer
+):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    add_file(assessment, officer)
+    workflow.submit(assessment, actor=officer)
+    workflow.return_for_rework(assessment, actor=reviewer, reason="Thiếu chữ ký.")
+    client.force_login(officer)
+    assert (
+        "Thiếu chữ ký." in client.get(page(assessment)).context["last_return"].comment
+    )
+    add_file(assessment, officer, name="bo-sung.pdf", content=files.pdf("more"))
+    response = client.get(page(assessment))  # in progress again, still open
+    assert response.context["last_return"].comment == "Thiếu chữ ký."
+    assert "returned-reason" in response.text
+    workflow.submit(assessment, actor=officer)
+    assert client.get(page(assessment)).context["last_return"] is None
