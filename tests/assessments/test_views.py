@@ -1,6 +1,8 @@
+import datetime as dt
 from urllib.parse import quote
 
 import pytest
+from django.utils import timezone
 
 from access.models import Membership
 from assessments import workflow
@@ -283,3 +285,32 @@ def test_the_reason_of_a_return_stays_in_view_until_it_is_submitted_again(
     assert "returned-reason" in response.text
     workflow.submit(assessment, actor=officer)
     assert client.get(page(assessment)).context["last_return"] is None
+
+
+@pytest.mark.django_db
+def test_withdrawing_a_file_asks_first(client, enrolment, officer):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    evidence = add_file(assessment, officer, name="bien-ban.pdf")
+    client.force_login(officer)
+    text = client.get(page(assessment)).text
+    summary = text.index('<details class="confirm-withdraw">')
+    question = text.index("Rút “bien-ban.pdf” khỏi hồ sơ?")
+    button = text.index(f'action="/evidence/{evidence.pk}/withdraw/"')
+    assert summary < button and summary < question  # behind the question
+
+
+@pytest.mark.django_db
+def test_the_queue_says_how_long_an_item_waited_not_that_it_is_late(
+    client, enrolment, officer, reviewer, settings
+):
+    settings.REVIEW_OVERDUE_DAYS = 7
+    assessment = enrolment.assessments.get(criterion__number=1)
+    add_file(assessment, officer)
+    workflow.submit(assessment, actor=officer)
+    Assessment.objects.filter(pk=assessment.pk).update(
+        submitted_at=timezone.now() - dt.timedelta(days=13)
+    )
+    client.force_login(reviewer)
+    text = client.get("/review/").text
+    assert "13 ngày" in text and "đã chờ quá 7 ngày" in text
+    assert "quá hạn" not in text
