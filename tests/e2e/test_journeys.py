@@ -50,9 +50,8 @@ def test_officer_uploads_and_submits_then_the_reviewer_returns(
     page.set_input_files("input[name=files]", [str(plan), str(photo)])
     page.fill("textarea[name=description]", "Kế hoạch và ảnh camera")
     page.click("form[enctype] button[type=submit]")
-    assert (
-        page.locator(".evidence-list").get_by_text("Kế hoạch tuần tra.pdf").count() == 1
-    )
+    added = page.locator(".evidence-list a", has_text="Kế hoạch tuần tra.pdf")
+    assert added.count() == 1
     page.click("text=Trình xét duyệt")
     assert "Đã trình xét duyệt" in page.inner_text(".badge.big")
     log_out(page)
