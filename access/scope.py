@@ -144,11 +144,6 @@ class ScopedQuerySet(models.QuerySet):
 # The page rules: one function per question a view asks.
 
 
-def visible_wards(user: AnyUser | None) -> models.QuerySet[Ward]:
-    """The wards `user` may see."""
-    return Ward.objects.filter(scope_of(user).ward_filter())
-
-
 def landing_ward(user: AnyUser | None) -> Ward | None:
     """The ward a user whose scope is exactly one ward lands on."""
     ward_id = scope_of(user).only_ward_id

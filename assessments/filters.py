@@ -37,7 +37,21 @@ class WholeNumberFilter(filters.Filter):
     field_class = WholeNumberField
 
 
-class YearFilter(filters.FilterSet):
+class ValidatedFilterSet(filters.FilterSet):
+    """A FilterSet whose valid values a page shows back as chosen."""
+
+    @property
+    def chosen(self) -> dict[str, str]:
+        """Each filter's valid value as text; "" where absent or invalid."""
+        self.form.is_valid()  # an invalid field is left out of cleaned_data
+        values = self.form.cleaned_data
+        return {
+            name: "" if values.get(name) is None else str(values[name])
+            for name in self.filters
+        }
+
+
+class YearFilter(ValidatedFilterSet):
     """The year of a list of enrolments: the one asked for, or the latest.
 
     The list is always of one year.
@@ -72,7 +86,7 @@ class EnrolmentFilter(YearFilter):
     track = filters.ChoiceFilter(choices=Track.choices)
 
 
-class ReviewQueueFilter(filters.FilterSet):
+class ReviewQueueFilter(ValidatedFilterSet):
     """The review queue by ward, criterion group, age and who claimed it."""
 
     CLAIMED_CHOICES = [("mine", _("Claimed by me")), ("unclaimed", _("Not claimed"))]

@@ -58,13 +58,11 @@ def read_filters(request: HttpRequest, *, province: Province | None) -> Filters:
     chosen = DashboardFilter(
         request.GET, queryset=Enrolment.objects.visible_to(request.user)
     )
-    year = chosen.year_value  # validates the form
-    values = chosen.form.cleaned_data
     return Filters(
-        year=year,
+        year=chosen.year_value,
         province=province,
-        track=values.get("track") or "",
-        group=values.get("group") or "",
+        track=chosen.chosen["track"],
+        group=chosen.chosen["group"],
         years=chosen.years,
     )
 

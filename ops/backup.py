@@ -266,9 +266,10 @@ def restore(path: Path) -> dict:
             data.write_text(json.dumps(rows), encoding="utf-8")
             with transaction.atomic():
                 call_command("loaddata", str(data), verbosity=0)
-                if not _agree(manifest, counts()):
+                restored = counts()
+                if not _agree(manifest, restored):
                     raise BackupError(
-                        f"Row counts differ after restore: {counts()} != "
+                        f"Row counts differ after restore: {restored} != "
                         f"{manifest['counts']}"
                     )
                 committing = True

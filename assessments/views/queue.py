@@ -47,8 +47,6 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     for item in page:
         item.age = now - item.submitted_at
         item.overdue = item.age > overdue
-    chosen.form.is_valid()
-    values = chosen.form.cleaned_data
     return render(
         request,
         "assessments/review_queue.html",
@@ -56,12 +54,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "wards": wards,
             "groups": groups,
-            "ward": values.get("ward") or "",
-            "group": "" if values.get("group") is None else str(values["group"]),
-            "older_than": ""
-            if values.get("older_than") is None
-            else str(values["older_than"]),
-            "claimed": values.get("claimed") or "",
+            **chosen.chosen,
             "overdue_days": settings.REVIEW_OVERDUE_DAYS,
             "recent_events": ReviewEvent.objects.recent_for(request.user),
         },
