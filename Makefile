@@ -20,7 +20,22 @@ $(VENV)/.installed: requirements.lock
 	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	@touch $@
 
-install: $(VENV)/.installed messages .env ## Create the virtualenv and install the locked dependencies.
+install: $(VENV)/.installed static/vendor/.installed messages .env ## Create the virtualenv and install the locked dependencies.
+
+# Front-end files come from npm (package-lock.json) and are copied into
+# static/vendor/, so that no page loads anything from the internet.
+FONTS := node_modules/@fontsource/tinos/files
+static/vendor/.installed: package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (apt install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor/fonts
+	cp node_modules/tus-js-client/dist/tus.min.js node_modules/hash-wasm/dist/sha256.umd.min.js static/vendor/
+	cp $(FONTS)/tinos-vietnamese-*-normal.woff2 $(FONTS)/tinos-latin-*-normal.woff2 \
+		$(FONTS)/tinos-vietnamese-*-italic.woff2 $(FONTS)/tinos-latin-*-italic.woff2 static/vendor/fonts/
+	cp node_modules/@fontsource/tinos/LICENSE static/vendor/fonts/LICENSE-Tinos.txt
+	cp node_modules/tus-js-client/LICENSE static/vendor/LICENSE-tus-js-client.txt
+	cp node_modules/hash-wasm/LICENSE static/vendor/LICENSE-hash-wasm.txt
+	@touch $@
 
 # A development checkout gets development settings, so that plain
 # `manage.py` commands work; production sets its variables itself.
@@ -115,4 +130,4 @@ faults: install ## Slow fault tests: writers at once, hung mail, a killed upload
 	status=$$?; rm -rf "$$dir"; exit $$status
 
 clean: ## Remove the virtualenv and the local database and files.
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules static/vendor
