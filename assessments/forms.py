@@ -18,6 +18,8 @@ class MultipleFileField(forms.FileField):
         files = data if isinstance(data, list | tuple) else [data]
         files = [f for f in files if f]
         if not files:
+            if not self.required:
+                return []
             raise forms.ValidationError(_("Choose at least one file."))
         if len(files) > settings.EVIDENCE_MAX_FILES_PER_UPLOAD:
             raise forms.ValidationError(
@@ -37,16 +39,29 @@ class UploadForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # Typed as dd/mm/yyyy whatever the browser's language: a text field, not
+    # the browser's date picker, which shows its own locale's order.
     document_date = forms.DateField(
-        label=_("Date of the document"),
+        label=_("Date of the document (dd/mm/yyyy)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(
+            format="%d/%m/%Y",
+            attrs={
+                "placeholder": _("dd/mm/yyyy"),
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "size": 10,
+                "maxlength": 10,
+            },
+        ),
+        input_formats=["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"],
+        error_messages={"invalid": _("Write the date as dd/mm/yyyy, e.g. 15/03/2026.")},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, files_required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["files"].widget.attrs["accept"] = accept_attribute()
+        self.fields["files"].required = files_required
 
 
 class ReasonForm(forms.Form):

@@ -1,5 +1,5 @@
 import uuid
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.db import models
@@ -303,3 +303,43 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} — {self.assessment}"
+
+
+class PartialUpload(models.Model):
+    """A file arriving in pieces, to be resumed after a dropped connection.
+
+    Its bytes wait in PARTIAL_UPLOAD_DIR, outside the evidence storage. It
+    counts for nothing until every byte is in and their SHA-256 is the one
+    the browser computed before sending; only then can the upload form
+    attach it. Abandoned ones are swept.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    received = models.PositiveBigIntegerField(default=0)
+    verified = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(received__lte=models.F("size")),
+                name="partial_upload_received_within_size",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def path(self) -> Path:
+        return Path(settings.PARTIAL_UPLOAD_DIR) / self.pk.hex

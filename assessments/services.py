@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -89,10 +89,13 @@ def import_criteria_file(path: Path | str) -> ImportResult:
     return result
 
 
-@dataclass(frozen=True)
-class Duplicate:
-    name: str
-    existing: Evidence
+@dataclass
+class Attached:
+    """What an upload did: the files now in the dossier, and, file by file,
+    why the others were refused (in the user's language)."""
+
+    added: list[Evidence] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
 
 def attach_evidence(
@@ -102,13 +105,15 @@ def attach_evidence(
     description: str,
     document_date: dt.date | None,
     actor: Any,
-) -> list[Evidence]:
-    """Check every file, then store and attach them all, or none.
+) -> Attached:
+    """Check every file, then store and attach those that pass.
 
-    Raises UploadRefused (a bad file, the same file twice, the disk full) or
-    workflow.WorkflowError (the criterion is locked, the same file is in the
-    dossier already, the user may not add). On a refusal no row is written
-    and no stored file is left behind.
+    A file that is not acceptable (wrong kind, content not matching its
+    name, too large, twice in the batch, already in the dossier) is refused
+    on its own, with its reason, and the others are attached. What concerns
+    the whole batch raises, and then nothing is attached: UploadRefused (no
+    file, the disk full) or workflow.WorkflowError (the criterion is locked,
+    the user may not add). No stored file is left behind for a refused one.
 
     A stored file is deleted only when its row certainly was not committed.
     If the database fails while committing, the outcome is unknown: the files
@@ -118,19 +123,30 @@ def attach_evidence(
         raise workflow.NotAllowed(_("You are not allowed to do this."))
     if not uploads:
         raise UploadRefused(_("Choose at least one file."))
-    kinds = [check_upload(upload) for upload in uploads]
+    result = Attached()
+    accepted: list[tuple[File, Kind]] = []
+    for upload in uploads:
+        try:
+            accepted.append((upload, check_upload(upload)))
+        except UploadRefused as exc:
+            result.refused.append(str(exc))
     stored: list[str] = []
     committing = False
     try:
         rows = [
             _store(upload, kind, stored, description, document_date, actor)
-            for upload, kind in zip(uploads, kinds, strict=True)
+            for upload, kind in accepted
         ]
-        _refuse_twins(rows)
+        rows = _without_twins(rows, result)
         with transaction.atomic():
             for row in rows:
                 row.assessment = assessment
-                workflow.record_evidence(row, actor=actor)
+                try:
+                    workflow.record_evidence(row, actor=actor)
+                except workflow.DuplicateEvidence as exc:
+                    result.refused.append(exc.message)
+                else:
+                    result.added.append(row)
             committing = True
     except BaseException:
         if committing:
@@ -144,7 +160,11 @@ def attach_evidence(
             for name in stored:
                 default_storage.delete(name)
         raise
-    return rows
+    kept = {row.file.name for row in result.added}
+    for name in stored:
+        if name not in kept:  # refused: its savepoint was rolled back
+            default_storage.delete(name)
+    return result
 
 
 def _store(
@@ -186,13 +206,18 @@ def _store(
     )
 
 
-def _refuse_twins(rows: list[Evidence]) -> None:
-    """The same content twice in one batch; the dossier is checked under lock."""
-    seen: dict[str, str] = {}
+def _without_twins(rows: list[Evidence], result: Attached) -> list[Evidence]:
+    """The same content twice in one batch is kept once; the dossier itself
+    is checked under lock, in `workflow.record_evidence`."""
+    first: dict[str, str] = {}
+    kept = []
     for row in rows:
-        if row.sha256 in seen:
-            raise UploadRefused(
-                _("“%(name)s” and “%(other)s” are the same file.")
-                % {"name": row.original_name, "other": seen[row.sha256]}
+        if row.sha256 in first:
+            result.refused.append(
+                _("“%(name)s” is the same file as “%(other)s”; it was added once.")
+                % {"name": row.original_name, "other": first[row.sha256]}
             )
-        seen[row.sha256] = row.original_name
+            continue
+        first[row.sha256] = row.original_name
+        kept.append(row)
+    return kept

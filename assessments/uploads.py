@@ -50,7 +50,7 @@ KINDS = {
     ]
 }
 INLINE_CONTENT_TYPES = {k.content_type for k in KINDS.values() if k.inline}
-MAX_NAME_LENGTH = 200
+MAX_NAME_LENGTH = 255  # Evidence.original_name; what file systems allow
 OFFICE_PARTS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
 
 
@@ -73,43 +73,57 @@ def clean_name(name: str) -> str:
     name = name.replace("\\", "/").split("/")[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
     name = name.strip(". ")
-    if len(name) > MAX_NAME_LENGTH:
-        path = PurePosixPath(name)
-        suffix = path.suffix[:16]
-        name = path.stem[: MAX_NAME_LENGTH - len(suffix)] + suffix
-    return name
+    return shorten_name(name, MAX_NAME_LENGTH)
 
 
-def check_upload(upload: File) -> Kind:
-    """The kind of an uploaded file, or UploadRefused saying what is wrong."""
-    name = clean_name(upload.name or "")
-    label = name or _("(no name)")
-    size = upload.size or 0
-    if size == 0:
+def shorten_name(name: str, limit: int) -> str:
+    """`name` in at most `limit` characters: cut at a word, an ellipsis, and
+    the extension kept ("Quyết định số 12 của Ban … .pdf" reads as a PDF)."""
+    if len(name) <= limit:
+        return name
+    path = PurePosixPath(name)
+    suffix = path.suffix if len(path.suffix) <= 16 else ""
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    room = limit - len(suffix) - 1
+    cut = stem[:room]
+    if " " in cut[room // 2 :] and not stem[room : room + 1].isspace():
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" .,;:-_(") + "…" + suffix
+
+
+def check_declared(name: str, size: int) -> Kind:
+    """The kind a file's name and size allow, before any byte is read."""
+    label = clean_name(name) or _("(no name)")
+    if size <= 0:
         raise UploadRefused(_("“%(name)s” is empty.") % {"name": label})
     if size > settings.EVIDENCE_MAX_BYTES:
         raise UploadRefused(
             _("“%(name)s” is larger than the limit of %(limit)s MB.")
             % {"name": label, "limit": settings.EVIDENCE_MAX_BYTES // (1024 * 1024)}
         )
-    extension = PurePosixPath(name).suffix.lower()
+    extension = PurePosixPath(clean_name(name)).suffix.lower()
     allowed = allowed_kinds()
-    by_extension = next((k for k in allowed if extension in k.extensions), None)
-    if by_extension is None:
+    kind = next((k for k in allowed if extension in k.extensions), None)
+    if kind is None:
         raise UploadRefused(
             _("“%(name)s” is not an accepted kind of file. Accepted: %(kinds)s.")
             % {"name": label, "kinds": ", ".join(k.name.upper() for k in allowed)}
         )
-    sniffed = sniff(upload)
-    if sniffed != by_extension.name:
+    return kind
+
+
+def check_upload(upload: File) -> Kind:
+    """The kind of an uploaded file, or UploadRefused saying what is wrong."""
+    kind = check_declared(upload.name or "", upload.size or 0)
+    if sniff(upload) != kind.name:
         raise UploadRefused(
             _(
                 "The content of “%(name)s” is not a %(kind)s file, whatever its "
                 "name says."
             )
-            % {"name": label, "kind": by_extension.name.upper()}
+            % {"name": clean_name(upload.name or ""), "kind": kind.name.upper()}
         )
-    return by_extension
+    return kind
 
 
 def sniff(upload: File) -> str | None:

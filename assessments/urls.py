@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import criterion, queue, wards
+from .views import criterion, queue, resumable, wards
 
 urlpatterns = [
     path("", wards.home, name="home"),
@@ -17,6 +17,12 @@ urlpatterns = [
         criterion.upload,
         name="criterion_upload",
     ),
+    path(
+        "wards/<str:code>/<int:year>/<int:number>/upload/resumable/",
+        resumable.create,
+        name="resumable_create",
+    ),
+    path("uploads/<uuid:pk>/", resumable.upload, name="resumable_upload"),
     path(
         "wards/<str:code>/<int:year>/<int:number>/<str:action>/",
         criterion.act,

@@ -58,6 +58,10 @@ class NotAllowed(WorkflowError):
     """The user's role or scope does not allow the action."""
 
 
+class DuplicateEvidence(WorkflowError):
+    """The same content is in the dossier already."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     assessment: Assessment
@@ -192,7 +196,7 @@ def record_evidence(evidence: Evidence, *, actor: Any) -> Outcome:
             .first()
         )
         if twin is not None:
-            raise WorkflowError(
+            raise DuplicateEvidence(
                 _(
                     "“%(name)s” is already in this dossier as “%(existing)s”; "
                     "it was not added again."

@@ -1,4 +1,5 @@
-"""Removing what failed uploads left behind: orphan files and temporary files.
+"""Removing what failed uploads left behind: orphan files, temporary files
+and resumable uploads abandoned before the end.
 
 A stored evidence file whose row was never committed (a worker killed in the
 middle, a commit whose outcome was unknown) and a temporary file of an upload
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 
+from assessments import resumable
 from assessments.models import Evidence
 
 from .integrity import stored_names
@@ -34,6 +36,7 @@ MIN_GRACE = dt.timedelta(hours=1)
 class SweepReport:
     orphans: list[str] = field(default_factory=list)
     temporary: list[str] = field(default_factory=list)
+    unfinished: list[str] = field(default_factory=list)  # resumable uploads
     freed: int = 0  # bytes
 
 
@@ -77,12 +80,21 @@ def sweep(
             report.freed += stat.st_size
             if not dry_run:
                 path.unlink(missing_ok=True)
-    if report.orphans or report.temporary:
+    # A resumable upload is resumed within a day, or attached; otherwise
+    # it was abandoned (never less than the grace).
+    for path, size in resumable.sweep(
+        older_than=max(grace, resumable.ABANDONED), dry_run=dry_run
+    ):
+        report.unfinished.append(path)
+        report.freed += size
+    if report.orphans or report.temporary or report.unfinished:
         logger.warning(
-            "Sweep %s %d orphan file(s) and %d temporary upload(s), %d bytes.",
+            "Sweep %s %d orphan file(s), %d temporary upload(s) and %d "
+            "unfinished resumable upload(s), %d bytes.",
             "found" if dry_run else "removed",
             len(report.orphans),
             len(report.temporary),
+            len(report.unfinished),
             report.freed,
         )
     return report

@@ -37,8 +37,11 @@ def pytest_runtest_setup(item):
 
 
 def _media_settings(root) -> dict:
+    partial = root / "partial-uploads"
+    partial.mkdir(parents=True, exist_ok=True)
     return {
         "PRIVATE_MEDIA_ROOT": str(root),
+        "PARTIAL_UPLOAD_DIR": str(partial),
         "STORAGES": {
             **django_settings.STORAGES,
             "default": {

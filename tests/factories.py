@@ -105,13 +105,15 @@ def member(role: str, *, ward=None, province=None, groups=(), **user_fields) -> 
 
 def add_file(assessment, actor, name="bien-ban.pdf", content=None):
     """Attach one PDF (or `content`) to `assessment` as `actor`."""
-    return attach_evidence(
+    attached = attach_evidence(
         assessment=assessment,
         uploads=[files.upload(name, content or files.pdf(name))],
         description="",
         document_date=None,
         actor=actor,
-    )[0]
+    )
+    assert not attached.refused, attached.refused
+    return attached.added[0]
 
 
 def set_statuses(enrolment, approved=0, submitted=0, returned=0, days_ago=0):

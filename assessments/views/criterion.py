@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files import File
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import workflow
+from access.people import load_units
+
+from .. import resumable, workflow
 from ..forms import CommentForm, ReasonForm, UploadForm
 from ..models import Assessment, Evidence, ReviewEvent
 from ..services import attach_evidence
-from ..uploads import INLINE_CONTENT_TYPES, UploadRefused
+from ..uploads import INLINE_CONTENT_TYPES, UploadRefused, accept_attribute
 
 Action = ReviewEvent.Action
 
@@ -41,13 +48,17 @@ def criterion_detail(request: HttpRequest, code: str, year: int, number: int):
     return _render_criterion(request, assessment)
 
 
-def _render_criterion(
-    request, assessment, *, upload_form=None, reason_form=None, comment_form=None
-):
+def _render_criterion(request, assessment, *, reason_form=None, comment_form=None):
     actions = workflow.available_actions(request.user, assessment)
     evidence = list(assessment.evidence.select_related("uploaded_by", "withdrawn_by"))
     events = list(
         assessment.events.select_related("actor").order_by("created_at", "pk")
+    )
+    # Everyone the page names, with their units, in one query.
+    load_units(
+        [assessment.reviewer]
+        + [event.actor for event in events]
+        + [item.uploaded_by for item in evidence]
     )
     # The reason of the last return stays in view while the ward works on
     # it, files added included, until the criterion is submitted again.
@@ -58,7 +69,7 @@ def _render_criterion(
         if event.action in (Action.RETURN, Action.REVOKE):
             open_return = event
             break
-    status = 400 if (upload_form or reason_form or comment_form) else 200
+    status = 400 if (reason_form or comment_form) else 200
     return render(
         request,
         "assessments/criterion_detail.html",
@@ -72,10 +83,16 @@ def _render_criterion(
             "events": events,
             "last_return": open_return,
             "actions": {str(action) for action in actions},
-            "upload_form": upload_form or UploadForm(),
+            "upload_form": UploadForm(initial=_typed(request, assessment)),
             "reason_form": reason_form or ReasonForm(),
             "comment_form": comment_form or CommentForm(),
             "inline_types": INLINE_CONTENT_TYPES,
+            "upload_limits": {
+                "accept": accept_attribute(),
+                "max_bytes": settings.EVIDENCE_MAX_BYTES,
+                "max_megabytes": settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
+                "max_files": settings.EVIDENCE_MAX_FILES_PER_UPLOAD,
+            },
         },
         status=status,
     )
@@ -84,34 +101,100 @@ def _render_criterion(
 @require_POST
 @login_required
 def upload(request: HttpRequest, code: str, year: int, number: int):
+    """Attach files sent with the form, or sent before it in pieces.
+
+    Whatever happens, the answer is a redirect to the criterion page
+    (refreshing it sends nothing again), where what was added and what was
+    refused, file by file, is said at the top. What the user typed stays in
+    the form when nothing was added.
+    """
     assessment = _assessment(request, code, year, number)
-    form = UploadForm(request.POST, request.FILES)
+    arrived = resumable.verified_for(
+        assessment, request.user, request.POST.getlist("resumable")
+    )
+    form = UploadForm(request.POST, request.FILES, files_required=not arrived)
     if not form.is_valid():
-        return _render_criterion(request, assessment, upload_form=form)
+        return _try_again(request, assessment, form, _form_errors(form))
     try:
-        added = attach_evidence(
-            assessment=assessment,
-            uploads=form.cleaned_data["files"],
-            description=form.cleaned_data["description"],
-            document_date=form.cleaned_data["document_date"],
-            actor=request.user,
-        )
+        with ExitStack() as opened:
+            attached = attach_evidence(
+                assessment=assessment,
+                uploads=form.cleaned_data["files"]
+                + [
+                    File(opened.enter_context(partial.path.open("rb")), partial.name)
+                    for partial in arrived
+                ],
+                description=form.cleaned_data["description"],
+                document_date=form.cleaned_data["document_date"],
+                actor=request.user,
+            )
     except workflow.NotAllowed:
         raise Http404 from None
-    except UploadRefused as exc:
-        form.add_error("files", str(exc))
-        return _render_criterion(request, assessment, upload_form=form)
-    except workflow.WorkflowError as exc:
+    except (UploadRefused, workflow.WorkflowError) as exc:
         # The criterion changed meanwhile (submitted in another tab, or by a
-        # colleague) or holds this file already: say so on the page as it
-        # stands now, where the upload form may no longer be.
-        messages.error(request, exc.message)
-        return redirect(assessment)
-    messages.success(
-        request,
-        _("%(count)d file(s) added to the dossier.") % {"count": len(added)},
-    )
+        # colleague), or the disk is full: said on the page as it stands now,
+        # where the upload form may no longer be.
+        return _try_again(request, assessment, form, [str(exc)])
+    for partial in arrived:
+        resumable.discard(partial)
+    if attached.added:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d file added to the dossier.",
+                "%(count)d files added to the dossier.",
+                len(attached.added),
+            )
+            % {"count": len(attached.added)},
+        )
+    # Files the page's script could not send say why, with the others.
+    refused = attached.refused + [
+        text[:500] for text in request.POST.getlist("refused")[:MAX_SAID]
+    ]
+    if refused:
+        _refused(request, refused)
+        if not attached.added:
+            _keep_typed(request, assessment, form)
     return redirect(assessment)
+
+
+def _try_again(request, assessment, form, errors: list[str]):
+    _refused(request, errors)
+    _keep_typed(request, assessment, form)
+    return redirect(assessment)
+
+
+def _refused(request: HttpRequest, reasons: list[str]) -> None:
+    for reason in reasons:
+        messages.error(request, reason)
+
+
+def _form_errors(form: UploadForm) -> list[str]:
+    return [
+        f"{form.fields[name].label}: {error}" if name != "files" else str(error)
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
+
+
+TYPED = "kieumau_upload_typed"
+MAX_SAID = 20
+
+
+def _keep_typed(request: HttpRequest, assessment: Assessment, form) -> None:
+    """Keep the description and date for the next showing of the form."""
+    request.session[TYPED] = {
+        "assessment": assessment.pk,
+        "description": form.data.get("description", "")[:2000],
+        "document_date": form.data.get("document_date", "")[:20],
+    }
+
+
+def _typed(request: HttpRequest, assessment: Assessment) -> dict[str, str]:
+    typed = request.session.pop(TYPED, None) or {}
+    if typed.get("assessment") != assessment.pk:
+        return {}
+    return {k: typed.get(k, "") for k in ("description", "document_date")}
 
 
 @require_POST

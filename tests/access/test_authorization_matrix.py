@@ -6,11 +6,13 @@ of ward A in province A; "own" users belong to ward A or province A, "other"
 users to ward B or province B.
 """
 
+import base64
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from access.models import Membership
-from assessments import workflow
+from assessments import resumable, workflow
 from tests import files
 from tests.factories import (
     EnrolmentFactory,
@@ -109,6 +111,18 @@ MATRIX = {
         "/wards/{ward}/{year}/{approved}/revoke/",
         expect({"reviewer_own"}),
     ),
+    # The pieces of a resumable upload: a script's requests, answered in
+    # plain text (403 when signed out), and only to the user who started it.
+    "resumable_create": (
+        "POST",
+        "/wards/{ward}/{year}/{working}/upload/resumable/",
+        expect({"officer_own"}, anonymous=403, allowed_code=201),
+    ),
+    "resumable_upload": (
+        "HEAD",
+        "/uploads/{partial}/",
+        expect({"officer_own"}, anonymous=403, allowed_code=200),
+    ),
     "evidence_download": ("GET", "/evidence/{evidence}/", expect(READERS)),
     "evidence_view": ("GET", "/evidence/{evidence}/view/", expect(READERS)),
     "evidence_withdraw": (
@@ -127,6 +141,29 @@ MATRIX = {
     ),
     "set_language": ("POST", "/i18n/setlang/", expect(EVERYONE, anonymous=OK)),
     "two_factor": ("GET", "/accounts/2fa/", expect(EVERYONE)),
+    # Help and "forgot password" are open to anyone; a reset link with a bad
+    # token is a page saying so.
+    "help": ("GET", "/help/", expect(EVERYONE, anonymous=200)),
+    "password_reset": (
+        "GET",
+        "/accounts/password-reset/",
+        expect(EVERYONE, anonymous=200),
+    ),
+    "password_reset_done": (
+        "GET",
+        "/accounts/password-reset/sent/",
+        expect(EVERYONE, anonymous=200),
+    ),
+    "password_reset_confirm": (
+        "GET",
+        "/accounts/reset/MQ/bad-token/",
+        expect(EVERYONE, anonymous=200),
+    ),
+    "password_reset_complete": (
+        "GET",
+        "/accounts/reset/done/",
+        expect(EVERYONE, anonymous=200),
+    ),
     "two_factor_setup": ("GET", "/accounts/2fa/setup/", expect(EVERYONE)),
     "admin": ("GET", "/admin/", expect({"admin"}, denied=LOGIN)),
     "admin:change": (
@@ -177,6 +214,9 @@ def world(module_db):
     add_file(approved, officer, name="a.pdf", content=files.pdf("approved"))
     workflow.submit(approved, actor=officer)
     workflow.approve(approved, actor=reviewer)
+    partial = resumable.start(
+        working, officer, name="moi.pdf", size=10, sha256="0" * 64
+    )
     users = {
         "officer_own": officer,
         "officer_other": make_member(Role.OFFICER, ward=other.ward),
@@ -196,6 +236,7 @@ def world(module_db):
         "pending": 2,
         "approved": 3,
         "evidence": evidence.pk,
+        "partial": partial.pk,
     }
     return users, values
 
@@ -209,6 +250,17 @@ def post_data(key: str, values) -> dict:
         return {"language": "en", "next": "/"}
     if key == "admin:change":
         return {"code": values["ward"], "name": "Mới", "kind": "phuong"}
+    return {}
+
+
+def headers(key: str) -> dict:
+    if key == "resumable_create":  # tus: the size, and name and SHA-256 in base64
+        return {
+            "Tus-Resumable": "1.0.0",
+            "Upload-Length": "10",
+            "Upload-Metadata": "filename bW9pLnBkZg==,sha256 "
+            + base64.b64encode(b"0" * 64).decode(),
+        }
     return {}
 
 
@@ -233,8 +285,10 @@ def test_the_matrix(db, client, world, key, role):
     path = template.format(**values)
     if method == "GET":
         response = client.get(path)
+    elif method == "POST":
+        response = client.post(path, post_data(key, values), headers=headers(key))
     else:
-        response = client.post(path, post_data(key, values))
+        response = client.generic(method, path)
     wanted = expected[role]
     got = outcome(response)
     if wanted == 200:
@@ -246,7 +300,8 @@ def test_the_matrix(db, client, world, key, role):
 
 
 GET_ONLY = [key for key, (method, *_rest) in MATRIX.items() if method == "GET"]
-GET_ONLY = [k for k in GET_ONLY if k not in ("login", "two_factor", "two_factor_setup")]
+FORMS = ("login", "two_factor", "two_factor_setup", "password_reset")
+GET_ONLY = [k for k in GET_ONLY if k not in (*FORMS, "password_reset_confirm")]
 GET_ONLY = [k for k in GET_ONLY if not k.startswith("admin")]
 
 

@@ -86,8 +86,10 @@ def test_hostile_uploads_are_refused_and_leave_nothing(
     assessment, officer, name, content, message
 ):
     before = stored_files()
-    with pytest.raises(UploadRefused, match=message):
-        attach(assessment, officer, files.upload(name, content, "image/png"))
+    attached = attach(assessment, officer, files.upload(name, content, "image/png"))
+    assert attached.added == []
+    (reason,) = attached.refused
+    assert message in reason
     assert stored_files() == before
     assert not Evidence.objects.exists()
     assert not ReviewEvent.objects.exists()
@@ -98,8 +100,10 @@ def test_hostile_uploads_are_refused_and_leave_nothing(
 @pytest.mark.django_db
 def test_an_oversized_file_is_refused(assessment, officer, settings):
     settings.EVIDENCE_MAX_BYTES = 1024
-    with pytest.raises(UploadRefused, match="larger than the limit"):
-        attach(assessment, officer, files.upload("lon.pdf", b"%PDF-" + b"0" * 2000))
+    attached = attach(
+        assessment, officer, files.upload("lon.pdf", b"%PDF-" + b"0" * 2000)
+    )
+    assert "larger than the limit" in attached.refused[0]
     assert not Evidence.objects.exists()
 
 
@@ -109,23 +113,25 @@ def test_a_zip_bomb_posing_as_docx_is_refused(assessment, officer, settings):
     bomb = files.docx(extra={"word/media/zeros.bin": b"\0" * (8 * 1024 * 1024)})
     assert len(bomb) < 64 * 1024
     before = stored_files()
-    with pytest.raises(UploadRefused, match="unpacks to more"):
-        attach(assessment, officer, files.upload("bom.docx", bomb))
+    attached = attach(assessment, officer, files.upload("bom.docx", bomb))
+    assert "unpacks to more" in attached.refused[0]
     assert stored_files() == before
 
 
 @pytest.mark.django_db
-def test_one_bad_file_refuses_the_whole_upload(assessment, officer):
+def test_a_bad_file_in_a_batch_is_refused_alone(assessment, officer):
     before = stored_files()
-    with pytest.raises(UploadRefused, match="xau.pdf"):
-        attach(
-            assessment,
-            officer,
-            files.upload("tot.pdf", files.pdf()),
-            files.upload("xau.pdf", b"GIF89a"),
-        )
-    assert stored_files() == before
-    assert not Evidence.objects.exists()
+    attached = attach(
+        assessment,
+        officer,
+        files.upload("tot.pdf", files.pdf()),
+        files.upload("xau.pdf", b"GIF89a"),
+    )
+    assert [e.original_name for e in attached.added] == ["tot.pdf"]
+    (reason,) = attached.refused
+    assert "“xau.pdf”" in reason and "not a PDF file" in reason
+    assert len(stored_files() - before) == 1
+    assert list(Evidence.objects.values_list("original_name", flat=True)) == ["tot.pdf"]
 
 
 @pytest.mark.parametrize(
@@ -149,7 +155,7 @@ def test_good_files_are_stored_with_their_hash_and_name(
         "docx": files.docx(),
         "xlsx": files.xlsx(),
     }[name.rsplit(".", 1)[1].lower()]
-    (evidence,) = attach(assessment, officer, files.upload(name, content))
+    (evidence,) = attach(assessment, officer, files.upload(name, content)).added
     evidence.refresh_from_db()
     assert evidence.original_name == name
     assert kind in evidence.content_type
@@ -167,7 +173,8 @@ def test_good_files_are_stored_with_their_hash_and_name(
         ("..\\..\\windows\\system.ini.pdf", "system.ini.pdf"),
         ("/abs/path/báo cáo.pdf", "báo cáo.pdf"),
         ("tên\x00độc\x1f.pdf", "tênđộc.pdf"),
-        ("x" * 400 + ".pdf", "x" * 196 + ".pdf"),
+        ("x" * 400 + ".pdf", "x" * 250 + "….pdf"),
+        ("Quyết định " * 30 + ".pdf", "Quyết định " * 22 + "Quyết….pdf"),
     ],
 )
 def test_names_are_cleaned_but_keep_their_diacritics(given, kept):
@@ -178,18 +185,19 @@ def test_names_are_cleaned_but_keep_their_diacritics(given, kept):
 def test_path_traversal_names_never_reach_the_disk(assessment, officer):
     (evidence,) = attach(
         assessment, officer, files.upload("../../../tmp/evil.pdf", files.pdf())
-    )
+    ).added
     path = Path(evidence.file.path).resolve()
     assert path.is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT).resolve())
     assert evidence.original_name == "evil.pdf"
 
 
 @pytest.mark.django_db
-def test_a_very_long_name_is_kept_shortened(assessment, officer):
-    name = "Biên bản " * 60 + ".pdf"
-    (evidence,) = attach(assessment, officer, files.upload(name, files.pdf()))
-    assert len(evidence.original_name) <= 200
-    assert evidence.original_name.endswith(".pdf")
+def test_a_long_name_is_kept_whole(assessment, officer):
+    name = "Nghị quyết của Ban Thường vụ Đảng ủy phường về công tác " * 4 + ".pdf"
+    assert 200 < len(name) <= 255
+    (evidence,) = attach(assessment, officer, files.upload(name, files.pdf())).added
+    evidence.refresh_from_db()
+    assert evidence.original_name == name
 
 
 @pytest.mark.django_db
@@ -197,19 +205,36 @@ def test_the_same_file_twice_is_pointed_out(assessment, officer):
     content = files.pdf("same")
     attach(assessment, officer, files.upload("lan-1.pdf", content))
     before = stored_files()
-    with pytest.raises(
-        workflow.WorkflowError, match="already in this dossier as “lan-1.pdf”"
-    ):
-        attach(assessment, officer, files.upload("lan-2.pdf", content))
+    again = attach(assessment, officer, files.upload("lan-2.pdf", content))
+    assert again.added == []
+    assert "already in this dossier as “lan-1.pdf”" in again.refused[0]
     assert stored_files() == before
-    with pytest.raises(UploadRefused, match="are the same file"):
-        attach(
-            assessment,
-            officer,
-            files.upload("a.pdf", files.pdf("x")),
-            files.upload("b.pdf", files.pdf("x")),
-        )
-    assert Evidence.objects.count() == 1
+    twins = attach(
+        assessment,
+        officer,
+        files.upload("a.pdf", files.pdf("x")),
+        files.upload("b.pdf", files.pdf("x")),
+    )
+    assert [e.original_name for e in twins.added] == ["a.pdf"]
+    assert twins.refused == ["“b.pdf” is the same file as “a.pdf”; it was added once."]
+    assert Evidence.objects.count() == 2
+    assert len(stored_files()) == len(before) + 1
+
+
+@pytest.mark.django_db
+def test_a_duplicate_in_a_batch_keeps_the_other_files(assessment, officer):
+    """A PDF already in the dossier and a new PNG: the PNG gets in."""
+    attach(assessment, officer, files.upload("bao-cao.pdf", files.pdf("once")))
+    attached = attach(
+        assessment,
+        officer,
+        files.upload("bao-cao (1).pdf", files.pdf("once")),
+        files.upload("anh.png", files.png()),
+    )
+    assert [e.original_name for e in attached.added] == ["anh.png"]
+    assert "“bao-cao (1).pdf” is already in this dossier" in attached.refused[0]
+    assert assessment.evidence.count() == 2
+    assert assessment.events.filter(action="add_evidence").count() == 2
 
 
 @pytest.mark.django_db
@@ -302,8 +327,9 @@ def test_a_full_disk_is_said_on_the_page(client, assessment, officer, monkeypatc
     response = client.post(
         assessment.get_absolute_url() + "upload/",
         {"files": [files.upload("a.pdf", files.pdf())]},
+        follow=True,
     )
-    assert response.status_code == 400
+    assert response.redirect_chain == [(assessment.get_absolute_url(), 302)]
     assert "chưa có gì được lưu" in response.text
 
 
@@ -311,8 +337,8 @@ def test_a_full_disk_is_said_on_the_page(client, assessment, officer, monkeypatc
 def test_a_docx_of_too_many_parts_is_refused_for_that(assessment, officer, monkeypatch):
     monkeypatch.setattr("assessments.uploads.MAX_OFFICE_PARTS", 5)
     parts = files.docx(extra={f"word/media/{i}.bin": b"x" for i in range(10)})
-    with pytest.raises(UploadRefused, match="holds more than 5 parts"):
-        attach(assessment, officer, files.upload("nhieu-phan.docx", parts))
+    attached = attach(assessment, officer, files.upload("nhieu-phan.docx", parts))
+    assert "holds more than 5 parts" in attached.refused[0]
     assert not Evidence.objects.exists()
 
 

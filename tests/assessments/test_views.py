@@ -112,9 +112,10 @@ def test_the_second_reviewer_is_told_what_happened(
 
 
 @pytest.mark.django_db
-def test_upload_through_the_page(client, enrolment, officer):
+def test_upload_through_the_page(client, enrolment, officer, english):
     assessment = enrolment.assessments.get(criterion__number=1)
     client.force_login(officer)
+    client.cookies["django_language"] = "en"
     response = client.post(
         page(assessment) + "upload/",
         {
@@ -123,17 +124,96 @@ def test_upload_through_the_page(client, enrolment, officer):
                 files.upload("ảnh.png", files.png()),
             ],
             "description": "Hồ sơ",
-            "document_date": "2026-03-15",
+            "document_date": "15/03/2026",
         },
+        follow=True,
     )
-    assert response.status_code == 302
-    names = set(assessment.evidence.values_list("original_name", flat=True))
-    assert names == {"Biên bản.pdf", "ảnh.png"}
-    bad = client.post(
-        page(assessment) + "upload/", {"files": [files.upload("x.pdf", b"nope")]}
+    assert response.redirect_chain == [(page(assessment), 302)]
+    assert "2 files added to the dossier." in response.text
+    dates = set(assessment.evidence.values_list("original_name", "document_date"))
+    assert dates == {
+        ("Biên bản.pdf", dt.date(2026, 3, 15)),
+        ("ảnh.png", dt.date(2026, 3, 15)),
+    }
+    assert "15/03/2026" in response.text  # shown as typed: day first
+
+
+def messages_of(response) -> str:
+    """The text of the page's outcome box, which comes before the content."""
+    html = response.text
+    start = html.index('id="messages"')
+    assert start < html.index("<h1"), "the outcome is above the page's heading"
+    return html[start : html.index("</div>", start)]
+
+
+@pytest.mark.django_db
+def test_a_refused_upload_is_said_at_the_top_and_keeps_what_was_typed(
+    client, enrolment, officer, english
+):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    client.force_login(officer)
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        page(assessment) + "upload/",
+        {
+            "files": [files.upload("x.pdf", b"nope")],
+            "description": "Biên bản kiểm tra",
+            "document_date": "15/03/2026",
+        },
+        follow=True,
     )
-    assert bad.status_code == 400
-    assert assessment.evidence.count() == 2
+    assert response.redirect_chain == [(page(assessment), 302)]  # refresh is safe
+    assert "The content of “x.pdf” is not a PDF file" in messages_of(response)
+    assert "Biên bản kiểm tra</textarea>" in response.text
+    assert 'value="15/03/2026"' in response.text
+    assert assessment.evidence.count() == 0
+    again = client.get(page(assessment))  # said once, then the form is fresh
+    assert 'id="messages"' not in again.text
+    assert "Biên bản kiểm tra" not in again.text
+
+
+@pytest.mark.django_db
+def test_a_batch_keeps_its_good_files_and_names_the_refused_one(
+    client, enrolment, officer, english
+):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    add_file(assessment, officer, name="bao-cao.pdf", content=files.pdf("once"))
+    client.force_login(officer)
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        page(assessment) + "upload/",
+        {
+            "files": [
+                files.upload("bao-cao-2.pdf", files.pdf("once")),
+                files.upload("anh.png", files.png()),
+            ]
+        },
+        follow=True,
+    )
+    said = messages_of(response)
+    assert "1 file added to the dossier." in said
+    assert "“bao-cao-2.pdf” is already in this dossier as “bao-cao.pdf”" in said
+    assert set(assessment.evidence.values_list("original_name", flat=True)) == {
+        "bao-cao.pdf",
+        "anh.png",
+    }
+
+
+@pytest.mark.parametrize("typed", ["31/02/2026", "03/15/2026", "hôm qua"])
+@pytest.mark.django_db
+def test_a_date_not_written_day_first_is_refused_with_the_format(
+    client, enrolment, officer, english, typed
+):
+    assessment = enrolment.assessments.get(criterion__number=1)
+    client.force_login(officer)
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        page(assessment) + "upload/",
+        {"files": [files.upload("a.pdf", files.pdf())], "document_date": typed},
+        follow=True,
+    )
+    assert "Write the date as dd/mm/yyyy" in messages_of(response)
+    assert assessment.evidence.count() == 0
 
 
 @pytest.mark.django_db

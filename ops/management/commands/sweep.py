@@ -8,7 +8,8 @@ from ops.sweep import sweep
 class Command(BaseCommand):
     help = (
         "Remove stored evidence files that no row refers to and temporary "
-        "uploads that never finished, once older than the grace period."
+        "uploads that never finished (resumable ones after a day at least), "
+        "once older than the grace period."
     )
 
     def add_arguments(self, parser):
@@ -29,7 +30,10 @@ class Command(BaseCommand):
             self.stdout.write(f"{verb} orphan file: {name}")
         for name in report.temporary:
             self.stdout.write(f"{verb} temporary upload: {name}")
+        for name in report.unfinished:
+            self.stdout.write(f"{verb} unfinished resumable upload: {name}")
         self.stdout.write(
-            f"{len(report.orphans)} orphan file(s) and {len(report.temporary)} "
-            f"temporary upload(s), {report.freed:,} bytes {verb}."
+            f"{len(report.orphans)} orphan file(s), {len(report.temporary)} "
+            f"temporary upload(s) and {len(report.unfinished)} unfinished "
+            f"resumable upload(s), {report.freed:,} bytes {verb}."
         )
