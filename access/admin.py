@@ -14,7 +14,13 @@ class MembershipInline(admin.TabularInline):
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "ward", "province"]
     list_filter = ["role", "province"]
-    search_fields = ["user__username", "user__last_name", "ward__name"]
+    search_fields = [
+        "user__username",
+        "user__last_name",
+        "user__first_name",
+        "ward__name",
+        "province__name",
+    ]
     autocomplete_fields = ["user", "ward", "province"]
     filter_horizontal = ["criterion_groups"]
     list_select_related = ["user", "ward__province", "province"]

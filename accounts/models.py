@@ -27,6 +27,14 @@ class User(AbstractUser):
             # Deactivation ends every session of the user at once.
             transaction.on_commit(self.end_sessions)
 
+    def get_full_name(self) -> str:
+        """Family name first, as Vietnamese names are written: "Nguyễn Văn An".
+
+        `last_name` holds the family (and middle) name, "họ"; `first_name` the
+        given name, "tên", which is also what lists sort by.
+        """
+        return " ".join(part for part in (self.last_name, self.first_name) if part)
+
     def end_sessions(self) -> int:
         """Sign the user out everywhere; returns how many sessions ended."""
         keys = list(self.sessions.values_list("session_key", flat=True))

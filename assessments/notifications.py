@@ -7,12 +7,13 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from access import people
 from access.models import Membership
+from core.mail import send_text_mail
 
 from .models import ReviewEvent
 
@@ -60,7 +61,7 @@ def notify_event(event_id: int, attempt: int = 1) -> int:
         lines = [
             _("%(name)s %(action)s criterion %(number)d of %(ward)s (%(year)d).")
             % {
-                "name": event.actor.get_full_name() or event.actor.get_username(),
+                "name": people.person(event.actor),
                 "action": event.get_action_display(),
                 "number": assessment.criterion.number,
                 "ward": f"{ward.name}, {ward.province.name}",
@@ -77,7 +78,7 @@ def notify_event(event_id: int, attempt: int = 1) -> int:
             % {"url": settings.SITE_URL + assessment.get_absolute_url()},
         ]
     try:
-        send_mail(subject, "\n".join(lines), None, recipients)
+        send_text_mail(subject, "\n".join(lines), recipients)
     except (OSError, smtplib.SMTPException) as exc:
         delays = settings.MAIL_RETRY_MINUTES
         if attempt > len(delays):

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from access.people import with_units
 from access.scope import ScopedQuerySet, scope_of
 from criteria.models import Criterion
 
@@ -100,7 +101,9 @@ class ReviewEventQuerySet(ScopedQuerySet):
     def recent_for(self, user: Any, *, limit: int = 8) -> list:
         """The latest events that concern `user`."""
         return list(
-            self.concerning(user).select_related(
+            self.concerning(user)
+            .select_related(
                 "actor", "assessment__enrolment__ward", "assessment__criterion"
-            )[:limit]
+            )
+            .prefetch_related(with_units("actor"))[:limit]
         )

@@ -1,4 +1,4 @@
-"""Vietnamese alphabetical order, for lists sorted in Python.
+"""Vietnamese alphabetical order: in Python (`vi_key`) and in SQL (`vi_order`).
 
 Databases sort "Đà Nẵng" after "Thanh Hóa" and "Ô Chợ Dừa" after "Trúc
 Bạch"; Vietnamese readers expect Đ right after D and Ô among the O's. Letters
@@ -6,7 +6,11 @@ compare first (a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y)
 then tone marks break ties.
 """
 
+import functools
 import unicodedata
+from typing import Any
+
+from django.db.backends.signals import connection_created
 
 ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
 RANK = {letter: index for index, letter in enumerate(ALPHABET)}
@@ -30,9 +34,10 @@ def vi_key(text: str) -> tuple:
 
 
 def vi_order(field: str):
-    """An ORDER BY term in Vietnamese order: ICU's collation on PostgreSQL.
+    """An ORDER BY term in Vietnamese order.
 
-    SQLite has no Vietnamese collation; there the plain order stands.
+    PostgreSQL has ICU's Vietnamese collation; SQLite has none of its own, so
+    each SQLite connection gets one ("vi") that compares as `vi_key` does.
     """
     from django.db import connection
     from django.db.models import F
@@ -40,4 +45,25 @@ def vi_order(field: str):
 
     if connection.vendor == "postgresql":
         return Collate(field, "vi-x-icu")
+    if connection.vendor == "sqlite":
+        return Collate(field, SQLITE_COLLATION)
     return F(field)
+
+
+SQLITE_COLLATION = "vi"
+_cached_key = functools.lru_cache(maxsize=16384)(vi_key)
+
+
+def _compare(a: str, b: str) -> int:
+    key_a, key_b = _cached_key(a), _cached_key(b)
+    return (key_a > key_b) - (key_a < key_b)
+
+
+def _add_sqlite_collation(sender: Any, connection: Any, **kwargs: Any) -> None:
+    if connection.vendor == "sqlite":
+        connection.connection.create_collation(SQLITE_COLLATION, _compare)
+
+
+# Every connection opened after the apps are loaded (this module is imported
+# with the models) has the collation.
+connection_created.connect(_add_sqlite_collation, dispatch_uid="kieumau-vi-collation")

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from access.people import with_units
 from access.scope import require_reviewer
 from core.collation import vi_key
 from criteria.models import CriterionGroup
@@ -38,9 +39,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         pk__in=queue.order_by().values("criterion__group")
     ).order_by("position")
     chosen = ReviewQueueFilter(request.GET, queryset=queue, request=request)
-    items = chosen.qs.select_related(
-        "enrolment__ward__province", "criterion__group", "reviewer"
-    ).annotate(ward_name=F("enrolment__ward__name"))
+    items = (
+        chosen.qs.select_related(
+            "enrolment__ward__province", "criterion__group", "reviewer"
+        )
+        .prefetch_related(with_units("reviewer"))
+        .annotate(ward_name=F("enrolment__ward__name"))
+    )
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
     overdue = dt.timedelta(days=settings.REVIEW_OVERDUE_DAYS)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from access import people
 from access.scope import landing_ward, scope_of
 from core.collation import vi_key, vi_order
 from wards.models import Province
@@ -118,6 +121,7 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
         ReviewEvent.objects.filter(assessment_id__in=[a.pk for a in assessments])
         .exclude(action=ReviewEvent.Action.CLAIM)
         .select_related("actor", "assessment__criterion")
+        .prefetch_related(people.with_units("actor"))
         .order_by("-created_at", "-pk")
     )
     for event in timeline:
@@ -144,13 +148,21 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 @login_required
 def ward_dossier(request: HttpRequest, code: str) -> HttpResponse:
-    """A printable dossier: criteria, status, evidence with SHA-256, history."""
+    """A printable dossier: criteria, status, evidence with SHA-256, history.
+
+    Laid out as an administrative document of the ward's police (Nghị định
+    30/2020/NĐ-CP): issuing body, national heading, place and date, title,
+    content, signature block and recipients.
+    """
     enrolment, _years = _enrolment_or_404(request, code)
-    evidence = Evidence.objects.select_related("uploaded_by").order_by(
-        "uploaded_at", "pk"
+    ward = enrolment.ward
+    evidence = Evidence.objects.order_by("uploaded_at", "pk")
+    events = (
+        ReviewEvent.objects.select_related("actor")
+        .prefetch_related(people.with_units("actor"))
+        .order_by("created_at", "pk")
     )
-    events = ReviewEvent.objects.select_related("actor").order_by("created_at", "pk")
-    assessments = (
+    assessments = list(
         Assessment.objects.filter(enrolment=enrolment)
         .select_related("criterion__group")
         .prefetch_related(
@@ -159,13 +171,50 @@ def ward_dossier(request: HttpRequest, code: str) -> HttpResponse:
         )
         .order_by("criterion__group__position", "criterion__number")
     )
+    # Withdrawn files are no longer in the dossier: listed apart, not counted.
+    sections = [
+        DossierSection(
+            assessment=a,
+            files=[e for e in a.evidence_items if e.withdrawn_at is None],
+            withdrawn=[e for e in a.evidence_items if e.withdrawn_at is not None],
+        )
+        for a in assessments
+    ]
+    printed_at = timezone.localtime()
     return render(
         request,
         "assessments/ward_dossier.html",
         {
             "enrolment": enrolment,
-            "ward": enrolment.ward,
-            "assessments": assessments,
-            "printed_at": timezone.now(),
+            "ward": ward,
+            "sections": sections,
+            "printed_at": printed_at,
+            "issuer": people.ward_police(ward),
+            "issuer_parent": people.province_police(ward.province),
+            "signer_title": people.ward_police_head(ward),
+            "dated": official_date(printed_at.date()),
         },
     )
+
+
+@dataclass(frozen=True)
+class DossierSection:
+    """One criterion of the dossier: its files, and those withdrawn from it."""
+
+    assessment: Assessment
+    files: list[Evidence]
+    withdrawn: list[Evidence]
+
+
+def official_date(day: dt.date) -> dict[str, str]:
+    """Day, month and year as an administrative document writes them.
+
+    Days below 10 and the months January and February take a leading zero
+    ("ngày 05 tháng 02 năm 2026", "ngày 15 tháng 3 năm 2026"), so that
+    nothing can be written in front of them later (Nghị định 30/2020/NĐ-CP).
+    """
+    return {
+        "day": f"{day.day:02d}",
+        "month": f"{day.month:02d}" if day.month <= 2 else str(day.month),
+        "year": str(day.year),
+    }

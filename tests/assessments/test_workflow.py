@@ -196,7 +196,7 @@ def test_the_refusal_says_who_changed_it(assessment, reach, reviewer, province):
     with pytest.raises(workflow.WorkflowError) as caught:
         workflow.return_for_rework(assessment, actor=reviewer, reason="Thiếu")
     assert "Approved" in caught.value.message
-    assert "Lan Lê" in caught.value.message
+    assert "Lê Lan" in caught.value.message  # family name first
 
 
 @pytest.mark.django_db

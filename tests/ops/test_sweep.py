@@ -47,8 +47,9 @@ def test_the_sweep_removes_old_orphans_and_stale_temporary_uploads(
 
     out = StringIO()
     call_command("sweep", stdout=out)
-    assert "1 orphan file(s) and 1 temporary upload(s), 1,001 bytes removed." in (
-        out.getvalue()
+    assert (
+        "1 orphan file(s), 1 temporary upload(s) and 0 unfinished resumable "
+        "upload(s), 1,001 bytes removed." in out.getvalue()
     )
     assert not default_storage.exists(old_orphan) and not stale.exists()
     assert default_storage.exists(new_orphan) and fresh.exists()
