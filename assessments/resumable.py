@@ -24,7 +24,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -41,6 +41,12 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # Untouched this long, an upload was abandoned: its bytes are swept.
 ABANDONED = dt.timedelta(hours=24)
 PIECE = 64 * 1024
+
+
+class Readable(Protocol):
+    """A request body, or any stream of bytes."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class Conflict(Exception):
@@ -91,7 +97,7 @@ def start(
     return upload
 
 
-def append(upload: PartialUpload, *, offset: int, body: IO[bytes], length: int):
+def append(upload: PartialUpload, *, offset: int, body: Readable, length: int):
     """Write one piece at `offset`; verify the file when it is complete.
 
     What arrives is kept even if the connection drops in the middle of the

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import cast
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import User
 
 from .. import resumable, workflow
 from ..models import PartialUpload
@@ -87,7 +90,7 @@ def create(request: HttpRequest, code: str, year: int, number: int):
 @_signed_in
 def upload(request: HttpRequest, pk):
     try:
-        partial = PartialUpload.objects.get(pk=pk, user=request.user)
+        partial = PartialUpload.objects.get(pk=pk, user=cast(User, request.user))
     except PartialUpload.DoesNotExist:
         return _answer(404, _("This upload is no longer on the server."))
     if request.method == "HEAD":
