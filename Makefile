@@ -42,7 +42,7 @@ static/vendor/.installed: package-lock.json
 .env:
 	@printf '# Created by make for development; see .env.example.\nDEBUG=true\n' > $@
 
-messages: $(VENV)/.installed .env ## Compile the translations in locale/.
+messages: $(VENV)/.installed .env ## Compile the translations in locale/ and locale_overrides/.
 	@command -v msgfmt >/dev/null || { \
 		echo "msgfmt not found: install gettext (apt install gettext)"; exit 1; }
 	@$(PY) manage.py compilemessages --verbosity 0
@@ -51,8 +51,13 @@ setup: install ## Migrate, load the shipped criteria set and the demo data.
 	$(PY) manage.py migrate --no-input --verbosity 0
 	$(PY) manage.py setup_demo
 
-run: setup ## Set up (idempotent); serve the app on http://127.0.0.1:8000 with its task worker.
-	@$(PY) manage.py worker & worker=$$!; \
+# Links in e-mails follow the port served (PORT=8001), unless SITE_URL is set
+# in the environment or in .env.
+run: setup ## Set up (idempotent); serve on port 8000 (or PORT=8001) with its task worker.
+	@if [ -z "$$SITE_URL" ] && ! grep -qs '^ *SITE_URL=' .env; then \
+		export SITE_URL="http://$(HOST):$(PORT)"; fi; \
+	echo "Links in e-mails start with $${SITE_URL:-SITE_URL of .env}."; \
+	$(PY) manage.py worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -30,6 +30,7 @@ OPEN_PREFIXES = (
     "/i18n/",
     "/static/",
     "/healthz",
+    "/help/",  # whom to ask when the phone is lost
 )
 
 

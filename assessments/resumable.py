@@ -22,12 +22,15 @@ import hashlib
 import logging
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any, Protocol
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +40,7 @@ from .uploads import UploadRefused, check_declared, clean_name
 
 logger = logging.getLogger(__name__)
 
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
+SHA256 = re.compile(r"[0-9a-f]{64}")
 # Untouched this long, an upload was abandoned: its bytes are swept.
 ABANDONED = dt.timedelta(hours=24)
 PIECE = 64 * 1024
@@ -67,19 +70,11 @@ def start(
     """Open a resumable upload of one declared file, or say why not."""
     if not workflow.may(actor, workflow.Action.ADD_EVIDENCE, assessment):
         raise workflow.NotAllowed(_("You are not allowed to do this."))
+    if not open_to_files(assessment, actor):
+        raise workflow.WorkflowError(CLOSED())
     check_declared(name, size)
-    if not SHA256.match(sha256):
+    if not SHA256.fullmatch(sha256):
         raise UploadRefused(_("The file's checksum is missing or malformed."))
-    if (
-        PartialUpload.objects.filter(user=actor, verified=False).count()
-        >= settings.PARTIAL_UPLOAD_MAX_OPEN
-    ):
-        raise UploadRefused(
-            _(
-                "You have too many unfinished uploads. Finish or cancel them, "
-                "or wait a day until they are cleared."
-            )
-        )
     upload = PartialUpload(
         assessment=assessment,
         user=actor,
@@ -87,14 +82,45 @@ def start(
         size=size,
         sha256=sha256,
     )
-    with open(upload.path, "xb"):
-        pass
-    try:
-        upload.save()
-    except BaseException:
-        upload.path.unlink(missing_ok=True)
-        raise
+    with transaction.atomic():
+        # One user's uploads are counted one at a time (the user's row is
+        # locked), arrived ones included: they hold disk space until attached
+        # or swept.
+        get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+        held = PartialUpload.objects.filter(user=actor).aggregate(
+            count=Count("pk"), size=Sum("size")
+        )
+        if (
+            held["count"] >= settings.PARTIAL_UPLOAD_MAX_OPEN
+            or (held["size"] or 0) + size > settings.PARTIAL_UPLOAD_MAX_BYTES
+        ):
+            raise UploadRefused(
+                _(
+                    "You have too many files on their way (unfinished, or arrived "
+                    "and not yet added). Finish or cancel them, or wait a day "
+                    "until they are cleared."
+                )
+            )
+        with open(upload.path, "xb"):
+            pass
+        try:
+            upload.save()
+        except BaseException:
+            upload.path.unlink(missing_ok=True)
+            raise
     return upload
+
+
+def open_to_files(assessment: Assessment, actor: Any) -> bool:
+    """Whether `actor` may add files to `assessment` as it stands now."""
+    return workflow.Action.ADD_EVIDENCE in workflow.available_actions(actor, assessment)
+
+
+def CLOSED() -> str:  # noqa: N802 (a message, read when said)
+    return _(
+        "This criterion takes no files now (it was submitted or decided "
+        "meanwhile). Reload the page to see where it stands."
+    )
 
 
 def append(upload: PartialUpload, *, offset: int, body: Readable, length: int):
@@ -109,6 +135,8 @@ def append(upload: PartialUpload, *, offset: int, body: Readable, length: int):
         raise UploadRefused(_("This piece is larger than the server accepts."))
     with _locked(upload) as handle:
         received = os.fstat(handle.fileno()).st_size
+        if received != upload.received:  # a worker died before noting a piece
+            _note(upload, received)
         if offset != received:
             raise Conflict(
                 _("The server has %(received)d bytes of this file, not %(offset)d.")
@@ -190,7 +218,12 @@ def verified_for(
     assessment: Assessment, actor: Any, ids: list[str]
 ) -> list[PartialUpload]:
     """The user's complete, verified uploads for this criterion among `ids`."""
-    valid = [i for i in ids if re.fullmatch(r"[0-9a-f]{32}|[0-9a-f-]{36}", i)]
+    valid = []
+    for value in ids[: settings.EVIDENCE_MAX_FILES_PER_UPLOAD]:
+        try:
+            valid.append(uuid.UUID(value))
+        except ValueError:
+            continue
     return list(
         PartialUpload.objects.filter(
             pk__in=valid, user=actor, assessment=assessment, verified=True

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "axes",
     "django_filters",
     "django_tasks_db",
+    "django_ratelimit",
     # The project's apps, from the ground up; docs/architecture.md.
     "wards",
     "criteria",
@@ -179,7 +180,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's own catalogue (makemessages writes it), then hand-written
+# Vietnamese for what Django and the installed apps show (the admin chiefly):
+# an earlier folder wins, and both win over the apps' own catalogues.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_overrides"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -213,6 +217,20 @@ FILE_UPLOAD_TEMP_DIR = str(
     env.path("UPLOAD_TEMP_DIR", default=BASE_DIR / "var" / "tmp-uploads")
 )
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
+# Files sent in pieces (resumable uploads) wait here until complete and
+# verified; on the same disk as the evidence, so attaching is a copy at most.
+PARTIAL_UPLOAD_DIR = str(
+    env.path("PARTIAL_UPLOAD_DIR", default=BASE_DIR / "var" / "partial-uploads")
+)
+Path(PARTIAL_UPLOAD_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
+# Pieces of one resumable upload; a request body above this is refused.
+PARTIAL_UPLOAD_MAX_CHUNK = env.int("PARTIAL_UPLOAD_MAX_CHUNK", default=8 * 1024 * 1024)
+# Files one user may have on their way at once (unfinished, or arrived and not
+# yet added), in number and in bytes: each holds disk space until swept.
+PARTIAL_UPLOAD_MAX_OPEN = env.int("PARTIAL_UPLOAD_MAX_OPEN", default=20)
+PARTIAL_UPLOAD_MAX_BYTES = env.int(
+    "PARTIAL_UPLOAD_MAX_BYTES", default=250 * 1024 * 1024
+)
 
 _MAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
@@ -273,7 +291,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # nothing from anywhere but this site.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
+    # WebAssembly only: the browser computes a file's SHA-256 before sending it.
+    "script-src": [CSP.SELF, CSP.NONCE, CSP.WASM_UNSAFE_EVAL],
     "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
@@ -337,5 +356,33 @@ YEAR_END_WINDOW_OPENS = env.str("YEAR_END_WINDOW_OPENS", default="11-15")
 YEAR_END_WINDOW_DATES = env.list("YEAR_END_WINDOW_DATES", default=[])
 # Review items pending longer than this stand out in the queue.
 REVIEW_OVERDUE_DAYS = env.int("REVIEW_OVERDUE_DAYS", default=7)
-# The address people use to reach the app, for links in e-mails.
+# The address people use to reach the app, for links in e-mails (`make run
+# PORT=8001` sets it to its own port unless SITE_URL is set).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Whom people ask for help, shown on the help page (free text: a unit, a phone
+# number, an address). Empty: the reviewers or IT staff of the provincial police.
+SUPPORT_CONTACT = env.str("SUPPORT_CONTACT", default="")
+
+# "Forgot password": a link by e-mail, valid for PASSWORD_RESET_HOURS and
+# once; asked for at most PASSWORD_RESETS_PER_ADDRESS times an hour from one
+# client address and PASSWORD_RESETS_PER_EMAIL times an hour for one e-mail
+# address (django-ratelimit). The counts are kept in the database, shared by
+# every process: the table of the `throttle` cache is made by `migrate`
+# (accounts.0003); entries live a day, longer than any throttle's hour.
+PASSWORD_RESET_TIMEOUT = int(env.float("PASSWORD_RESET_HOURS", default=1) * 3600)
+PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=20)
+PASSWORD_RESETS_PER_EMAIL = env.int("PASSWORD_RESETS_PER_EMAIL", default=3)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {
+        "BACKEND": "core.cache.CounterCache",
+        "LOCATION": "throttle_counts",
+        "TIMEOUT": 24 * 3600,
+    },
+}
+RATELIMIT_USE_CACHE = "throttle"
+RATELIMIT_IP_META_KEY = "accounts.client_address.client_address"
+# django-ratelimit warns about any cache but memcached and Redis; CounterCache
+# increments atomically in the database, which is what the warning is about.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]

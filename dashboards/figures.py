@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from assessments.models import Assessment, Enrolment, ReviewEvent
 from assessments.progress import Progress
 from core.collation import vi_key
+from criteria.models import Criterion
 
 from .filters import Filters, enrolments_for
 
@@ -247,6 +248,25 @@ def heatmap(enrolments, *, group: str = "") -> dict:
         cells.setdefault(enrolment_id, {})[number] = status
         numbers.add(number)
     return {"numbers": sorted(numbers), "cells": cells}
+
+
+def criterion_titles(enrolments, *, group: str = "") -> dict[int, str]:
+    """The title of each criterion number in these wards' sets, for a legend.
+
+    Where two sets in use give one number different titles, both are kept,
+    joined by " / ".
+    """
+    criteria = Criterion.objects.filter(
+        criteria_set__in=enrolments.values("criteria_set")
+    ).only("number", "title", "title_en")
+    if group:
+        criteria = criteria.filter(group__code=group)
+    titles: dict[int, list[str]] = {}
+    for criterion in criteria.order_by("number", "criteria_set"):
+        same_number = titles.setdefault(criterion.number, [])
+        if criterion.display_title not in same_number:
+            same_number.append(criterion.display_title)
+    return {number: " / ".join(names) for number, names in titles.items()}
 
 
 def pending_pipeline(enrolments) -> list[Assessment]:

@@ -91,6 +91,7 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
         enrolment.heat_cells = _heat_cells(
             enrolment, grid["cells"].get(enrolment.pk, {}), grid["numbers"]
         )
+    titles = dashboards.criterion_titles(enrolments, group=filters.group)
     return render(
         request,
         "dashboards/province.html",
@@ -101,7 +102,7 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
             "levels": levels,
             "sentence": dashboards.distribution_sentence(levels),
             "chart": charts.column_chart([(lv["label"], lv["wards"]) for lv in levels]),
-            "numbers": grid["numbers"],
+            "columns": [(n, titles.get(n, "")) for n in grid["numbers"]],
             "pending_total": sum(e.pending_count for e in wards),
         },
     )
@@ -141,7 +142,10 @@ def trend(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request, province=province)
     points = dashboards.trend(request.user, filters)
     chart = charts.line_chart(
-        [(date_format(p["month"], "YEAR_MONTH_FORMAT"), p["total"]) for p in points]
+        [
+            (p["month"], date_format(p["month"], "YEAR_MONTH_FORMAT"), p["total"])
+            for p in points
+        ]
     )
     return render(
         request,

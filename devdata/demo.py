@@ -1,9 +1,16 @@
-"""Demo data that reproduces the public figures of DESIGN.md.
+"""Demo data: two yearly cycles that follow the public figures of DESIGN.md.
 
-Hà Nội took 26 wards in 2023 (15 assigned by the Ministry, 11 added by the
-city); late in the year 3 stood at 19/22, 11 at 18/22 and 12 at 15–16/22,
-with the three year-end criteria still open. Phường An Hưng (Thanh Hóa) had
-18/22 with the dossiers of its 4 other criteria submitted for approval.
+The current year (the year the demo is loaded in) stands where the public
+record left Hà Nội late in 2023: of its 26 wards (15 assigned by the
+Ministry, 11 added by the city) 3 at 19/22, 11 at 18/22 and 12 at 15–16/22,
+with the three year-end criteria still open; Phường An Hưng (Thanh Hóa) at
+18/22 with the dossiers of its 4 other criteria waiting for review. The year
+before is finished: each ward got further, those that met every criterion
+were recognised, and nothing is left waiting for review.
+
+Every event of a year happens within that year (`timeline.DemoYear`): from
+January to mid-December for the finished year, to the moment of loading for
+the current one, and year-end criteria only once their window has opened.
 
 The loader writes final states in bulk, with the events that would have led
 to them, because replaying a year of clicks through the workflow would make
@@ -17,7 +24,6 @@ import hashlib
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -41,15 +47,20 @@ from criteria.models import CriteriaSet, Criterion
 from wards.models import Province, Ward
 from wards.services import import_wards_file
 
+from .timeline import DemoYear
+
 DATA = Path(__file__).resolve().parent / "data"
 CRITERIA_FILE = ILLUSTRATIVE_SET
 WARDS_FILE = DATA / "demo-wards.csv"
-DEMO_YEAR = 2023
 DEFAULT_PASSWORD = "kieumau-demo"  # noqa: S105 - documented demo password
 # Demo accounts that need a second factor get an authenticator with a random
 # key under this name; `manage.py demo_code USER` prints its current code.
 DEMO_DEVICE = "Demo authenticator"
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# Criteria a ward had met more at the end of last year than it has now.
+LAST_YEAR_AHEAD_BY = 3
+# The Minister's decision (an illustrative number) that recognised last year's
+# complete wards.
+RECOGNITION_NUMBER = "%d/QĐ-BCA-V05"
 
 MINISTRY, PROVINCE = Enrolment.Track.MINISTRY, Enrolment.Track.PROVINCE
 S = Assessment.Status
@@ -63,6 +74,33 @@ class Plan:
     track: str
     approved: int
     rest_submitted: bool = False
+
+    def status_now(self, position: int, criterion: Criterion, year: DemoYear) -> str:
+        """Where the criterion at `position` stands in the current year."""
+        if position < self.approved:
+            status = S.APPROVED
+        elif self.rest_submitted:
+            status = S.SUBMITTED
+        elif criterion.year_end_only:
+            status = S.IN_PROGRESS if position % 2 else S.NOT_STARTED
+        else:
+            status = (S.SUBMITTED, S.RETURNED, S.IN_PROGRESS)[position % 3]
+        if (
+            criterion.year_end_only
+            and not year.year_end_open
+            and status != S.NOT_STARTED
+        ):
+            return S.IN_PROGRESS  # its window has not opened yet this year
+        return status
+
+    def status_last_year(self, position: int, size: int) -> str:
+        """Where the criterion at `position` ended last year: decided, or never sent."""
+        if position < self.approved_last_year(size):
+            return S.APPROVED
+        return (S.RETURNED, S.IN_PROGRESS)[position % 2]
+
+    def approved_last_year(self, size: int) -> int:
+        return min(size, self.approved + LAST_YEAR_AHEAD_BY)
 
 
 def _hanoi() -> list[Plan]:
@@ -119,7 +157,7 @@ RETURN_REASONS = [
 
 def is_loaded() -> bool:
     return (
-        Enrolment.objects.filter(ward__code=PLANS[0].ward_code, year=DEMO_YEAR).exists()
+        Enrolment.objects.filter(ward__code=PLANS[0].ward_code).exists()
         and User.objects.filter(username="demo-officer").exists()
     )
 
@@ -132,8 +170,12 @@ def load_reference_data() -> CriteriaSet:
 
 
 @transaction.atomic
-def load_demo(*, password: str | None = None) -> None:
-    """Load the demo enrolments, evidence, events and accounts, once."""
+def load_demo(*, password: str | None = None, now: dt.datetime | None = None) -> None:
+    """Load the demo enrolments, evidence, events and accounts, once.
+
+    Two cycles: the year of `now` (by default, now), in progress, and the
+    year before it, finished.
+    """
     criteria_set = load_reference_data()
     if is_loaded():
         return
@@ -145,27 +187,31 @@ def load_demo(*, password: str | None = None) -> None:
     anytime = [c for c in criteria if not c.year_end_only]
     year_end = [c for c in criteria if c.year_end_only]
 
+    this_year = DemoYear.current(now or timezone.now())
+    last_year = DemoYear.finished(this_year.year - 1)
     writer = _DemoWriter()
-    for index, plan in enumerate(PLANS):
-        ward = wards[plan.ward_code]
-        enrolment = Enrolment.objects.create(
-            ward=ward, year=DEMO_YEAR, criteria_set=criteria_set, track=plan.track
-        )
-        officer = accounts.officer_for(ward)
-        reviewer = accounts.reviewer_for(ward.province)
-        rotation = index % len(anytime)
-        ordered = anytime[rotation:] + anytime[:rotation] + year_end
-        rng = random.Random(plan.ward_code)  # noqa: S311 - demo data
-        for position, criterion in enumerate(ordered):
-            if position < plan.approved:
-                status = S.APPROVED
-            elif plan.rest_submitted:
-                status = S.SUBMITTED
-            elif criterion.year_end_only:
-                status = S.IN_PROGRESS if position % 2 else S.NOT_STARTED
-            else:
-                status = (S.SUBMITTED, S.RETURNED, S.IN_PROGRESS)[position % 3]
-            writer.add(enrolment, criterion, status, officer, reviewer, rng)
+    for year in (last_year, this_year):
+        for index, plan in enumerate(PLANS):
+            ward = wards[plan.ward_code]
+            enrolment = Enrolment(
+                ward=ward, year=year.year, criteria_set=criteria_set, track=plan.track
+            )
+            complete = plan.approved_last_year(len(criteria)) == len(criteria)
+            if year is last_year and complete:
+                enrolment.recognition_number = RECOGNITION_NUMBER % (4000 + year.year)
+                enrolment.recognition_date = dt.date(year.year, 12, 28)
+            enrolment.save()
+            officer = accounts.officer_for(ward)
+            reviewer = accounts.reviewer_for(ward.province)
+            rotation = index % len(anytime)
+            ordered = anytime[rotation:] + anytime[:rotation] + year_end
+            rng = random.Random(f"{plan.ward_code}/{year.year}")  # noqa: S311 - demo
+            for position, criterion in enumerate(ordered):
+                if year is last_year:
+                    status = plan.status_last_year(position, len(criteria))
+                else:
+                    status = plan.status_now(position, criterion, year)
+                writer.add(enrolment, criterion, status, officer, reviewer, rng, year)
     writer.flush()
 
 
@@ -222,13 +268,6 @@ def _demo_user(username: str, password: str | None) -> User:
     return user
 
 
-def _moment(rng: random.Random, month_from: int, month_to: int) -> dt.datetime:
-    month = rng.randint(month_from, month_to)
-    return dt.datetime(
-        DEMO_YEAR, month, rng.randint(1, 28), rng.randint(8, 16), tzinfo=TZ
-    )
-
-
 class _DemoWriter:
     """Collects rows and writes them in bulk."""
 
@@ -237,32 +276,36 @@ class _DemoWriter:
         self.evidence: list[tuple[int, Evidence]] = []
         self.events: list[tuple[int, ReviewEvent]] = []
 
-    def add(self, enrolment, criterion: Criterion, status, officer, reviewer, rng):
+    def add(self, enrolment, criterion, status, officer, reviewer, rng, year):
+        """An assessment in `status`, with its evidence and the events behind it."""
         index = len(self.assessments)
         assessment = Assessment(enrolment=enrolment, criterion=criterion, status=status)
         self.assessments.append(assessment)
         if status == S.NOT_STARTED:
             return
-        added = _moment(rng, 2, 6)
+        added = year.at(rng, 0.0, 0.45)
         self.evidence.append(
             (index, self._evidence(enrolment, criterion, officer, added))
         )
         self._event(index, officer, "add_evidence", S.NOT_STARTED, S.IN_PROGRESS, added)
         if status == S.IN_PROGRESS:
             return
-        months = (11, 12) if criterion.year_end_only else (7, 10)
-        submitted = max(_moment(rng, *months), added + dt.timedelta(days=1))
         if status == S.SUBMITTED:
             # Still waiting: submitted in the last fortnight, so the review
             # queue shows real ages and only some items are overdue.
-            submitted = timezone.now() - dt.timedelta(
-                days=rng.randint(0, 13), hours=rng.randint(1, 20)
+            after = (
+                max(added, year.year_end_opens) if criterion.year_end_only else added
             )
+            submitted = year.recent(rng, not_before=after)
+        elif criterion.year_end_only:
+            submitted = year.in_window(rng, not_before=added)
+        else:
+            submitted = max(year.at(rng, 0.3, 0.9), year.after(rng, added, days=(1, 3)))
         assessment.submitted_by, assessment.submitted_at = officer, submitted
         self._event(index, officer, "submit", S.IN_PROGRESS, S.SUBMITTED, submitted)
         if status == S.SUBMITTED:
             return
-        decided = submitted + dt.timedelta(days=rng.randint(2, 12))
+        decided = year.after(rng, submitted, days=(2, 12))
         assessment.reviewer, assessment.decided_at = reviewer, decided
         if status == S.APPROVED:
             self._event(index, reviewer, "approve", S.SUBMITTED, S.APPROVED, decided)
@@ -348,9 +391,7 @@ def demo_usernames() -> list[str]:
 @transaction.atomic
 def remove_demo() -> None:
     """Remove the demo enrolments, their evidence and files, and demo accounts."""
-    enrolments = Enrolment.objects.filter(
-        year=DEMO_YEAR, ward__code__in=[p.ward_code for p in PLANS]
-    )
+    enrolments = Enrolment.objects.filter(ward__code__in=[p.ward_code for p in PLANS])
     assessments = Assessment.objects.filter(enrolment__in=enrolments)
     files = list(
         Evidence.objects.filter(assessment__in=assessments).values_list(

@@ -117,13 +117,16 @@ def upload(request: HttpRequest, code: str, year: int, number: int):
         return _try_again(request, assessment, form, _form_errors(form))
     try:
         with ExitStack() as opened:
+            uploads = list(form.cleaned_data["files"])
+            for partial in arrived:
+                try:
+                    handle = opened.enter_context(partial.path.open("rb"))
+                except FileNotFoundError:  # cancelled or swept meanwhile
+                    continue
+                uploads.append(File(handle, partial.name))
             attached = attach_evidence(
                 assessment=assessment,
-                uploads=form.cleaned_data["files"]
-                + [
-                    File(opened.enter_context(partial.path.open("rb")), partial.name)
-                    for partial in arrived
-                ],
+                uploads=uploads,
                 description=form.cleaned_data["description"],
                 document_date=form.cleaned_data["document_date"],
                 actor=request.user,

@@ -8,7 +8,6 @@ in the user's language, which the page's script shows as they are.
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import cast
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -53,13 +52,16 @@ def _metadata(header: str) -> dict[str, str]:
         key, _sep, value = item.strip().partition(" ")
         try:
             pairs[key] = base64.b64decode(value, validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # not base64, or not UTF-8 once decoded
             pairs[key] = ""
     return pairs
 
 
 def _number(value: str | None) -> int | None:
-    return int(value) if value and value.isascii() and value.isdigit() else None
+    """A whole number of bytes; anything else (or absurdly long) is None."""
+    if value and len(value) <= 18 and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 @require_POST
@@ -80,7 +82,9 @@ def create(request: HttpRequest, code: str, year: int, number: int):
         )
     except workflow.NotAllowed:
         raise Http404 from None
-    except (UploadRefused, workflow.WorkflowError) as exc:
+    except workflow.WorkflowError as exc:
+        return _answer(403, exc.message)
+    except UploadRefused as exc:
         return _answer(413 if size > 0 else 400, str(exc))
     location = reverse("resumable_upload", args=[upload.pk])
     return _answer(201, Location=location, Upload_Offset="0")
@@ -90,7 +94,9 @@ def create(request: HttpRequest, code: str, year: int, number: int):
 @_signed_in
 def upload(request: HttpRequest, pk):
     try:
-        partial = PartialUpload.objects.get(pk=pk, user=cast(User, request.user))
+        partial = PartialUpload.objects.select_related(
+            "assessment__enrolment__ward", "assessment__criterion"
+        ).get(pk=pk, user=cast(User, request.user))
     except PartialUpload.DoesNotExist:
         return _answer(404, _("This upload is no longer on the server."))
     if request.method == "HEAD":
@@ -100,6 +106,11 @@ def upload(request: HttpRequest, pk):
     if request.method == "DELETE":
         resumable.discard(partial)
         return _answer(204)
+    if not resumable.open_to_files(partial.assessment, request.user):
+        # Submitted meanwhile, or no longer the user's ward: the bytes are of
+        # no use.
+        resumable.discard(partial)
+        return _answer(403, resumable.CLOSED())
     if request.content_type != "application/offset+octet-stream":
         return _answer(415, _("Pieces of a file are sent as raw bytes."))
     offset = _number(request.headers.get("Upload-Offset"))

@@ -1,9 +1,14 @@
+import email.policy
+import io
+
 import pytest
 from django.core import mail
+from django.core.mail.backends import console
 from django.tasks import default_task_backend
 
 from access.models import Membership
 from assessments import workflow
+from core.mail import TextMail
 from tests.factories import add_file, member
 
 DUMMY = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
@@ -97,3 +102,32 @@ def test_the_ward_hears_of_a_return_with_the_reason(
     with django_capture_on_commit_callbacks(execute=True):
         workflow.approve(submitted, actor=reviewer)
     assert [m.to for m in mail.outbox] == [[officer.email]]
+
+
+@pytest.mark.django_db
+def test_the_mail_as_sent_reads_as_written(
+    submitted, officer, reviewer, settings, django_capture_on_commit_callbacks
+):
+    """Console, file and SMTP see the Vietnamese text itself, not base64."""
+    settings.TASKS = IMMEDIATE
+    workflow.submit(submitted, actor=officer)
+    reason = "Thiếu biên bản có chữ ký và đóng dấu của Công an phường. " * 3
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.return_for_rework(submitted, actor=reviewer, reason=reason)
+    (message,) = mail.outbox
+    for policy in (email.policy.default, email.policy.SMTP):
+        sent = message.message(policy=policy).as_bytes()
+        assert b"Content-Transfer-Encoding: 8bit" in sent
+        assert reason.strip().encode() in sent
+        assert "Xem chi tiết".encode() in sent  # the words of the mail itself
+    # What the development console prints.
+    stream = io.StringIO()
+    console.EmailBackend(stream=stream).send_messages([message])
+    assert reason.strip() in stream.getvalue()
+
+
+def test_a_line_too_long_for_8_bit_goes_quoted_printable():
+    line = "Biên bản " * 200  # 2,000 bytes on one line
+    sent = TextMail("Biên bản", line, None, ["a@x.invalid"]).message().as_bytes()
+    assert b"Content-Transfer-Encoding: quoted-printable" in sent
+    assert max(len(row) for row in sent.splitlines()) <= 998

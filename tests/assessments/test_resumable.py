@@ -215,7 +215,7 @@ def test_one_user_cannot_hold_unlimited_unfinished_uploads(
         )
     refused = create(signed_in, assessment, "3.pdf", b"%PDF-1")
     assert refused.status_code == 413
-    assert "too many unfinished uploads" in refused.text
+    assert "too many files on their way" in refused.text
 
 
 def test_abandoned_uploads_are_swept_after_a_day(signed_in, assessment):
@@ -245,3 +245,84 @@ def test_the_sweep_command_lists_unfinished_uploads(signed_in, assessment, capsy
     assert "would remove unfinished resumable upload: " in out
     assert upload_id(location).replace("-", "") in out
     assert PartialUpload.objects.count() == 1  # a dry run
+
+
+def test_arrived_files_count_against_what_one_user_may_hold(
+    signed_in, assessment, settings
+):
+    """Arrived and never added, a file still holds disk space until swept."""
+    settings.PARTIAL_UPLOAD_MAX_OPEN = 2
+    for number in range(2):
+        content = files.pdf(f"held {number}")
+        location = create(signed_in, assessment, f"{number}.pdf", content)["Location"]
+        assert patch(signed_in, location, 0, content).status_code == 204
+    assert create(signed_in, assessment, "3.pdf", b"%PDF-1").status_code == 413
+    settings.PARTIAL_UPLOAD_MAX_OPEN = 20
+    settings.PARTIAL_UPLOAD_MAX_BYTES = 1000
+    refused = create(signed_in, assessment, "big.pdf", b"%PDF-" + b"0" * 1000)
+    assert refused.status_code == 413
+    assert "too many files on their way" in refused.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Upload-Length": "1" * 5000},
+        {"Upload-Length": "10", "Upload-Metadata": "filename é,sha256 ???"},
+        {"Upload-Length": "10", "Upload-Metadata": f"sha256 {b64('0' * 64 + chr(10))}"},
+        {"Upload-Length": "-5"},
+    ],
+    ids=["huge-number", "not-base64", "digest-and-newline", "negative"],
+)
+def test_malformed_requests_are_refused_with_a_reason(signed_in, assessment, headers):
+    response = signed_in.post(
+        assessment.get_absolute_url() + "upload/resumable/", headers=headers
+    )
+    assert response.status_code in (400, 413)
+    assert response.text
+    assert not PartialUpload.objects.exists()
+
+
+def test_malformed_offsets_and_ids_are_refused(signed_in, assessment):
+    content = files.pdf("x")
+    location = create(signed_in, assessment, "a.pdf", content)["Location"]
+    response = signed_in.generic(
+        "PATCH",
+        location,
+        content,
+        content_type="application/offset+octet-stream",
+        headers={"Upload-Offset": "9" * 5000},
+    )
+    assert response.status_code == 400
+    page = attach(signed_in, assessment, "-" * 36, "not-an-id")
+    assert page.status_code == 200
+    assert "Choose at least one file." in page.text
+
+
+def test_bytes_a_killed_worker_wrote_but_never_noted_are_counted(signed_in, assessment):
+    content = files.pdf("y" * 10_000)
+    location = create(signed_in, assessment, "a.pdf", content)["Location"]
+    partial = PartialUpload.objects.get()
+    partial.path.write_bytes(content[:5000])  # written; the row still says 0
+    stale = patch(signed_in, location, 0, content)
+    assert stale.status_code == 409
+    assert stale["Upload-Offset"] == "5000"  # where to go on, truthfully
+    assert offset_of(signed_in, location) == 5000
+    assert patch(signed_in, location, 5000, content[5000:]).status_code == 204
+    assert PartialUpload.objects.get().verified
+
+
+def test_pieces_stop_when_the_user_may_no_longer_add(
+    signed_in, assessment, officer, reach
+):
+    content = files.pdf("z" * 1000)
+    location = create(signed_in, assessment, "a.pdf", content)["Location"]
+    patch(signed_in, location, 0, content[:100])
+    reach(assessment, "submitted")  # from another tab, with an earlier file
+    refused = patch(signed_in, location, 100, content[100:])
+    assert refused.status_code == 403
+    assert "takes no files now" in refused.text
+    assert not PartialUpload.objects.exists()
+    again = create(signed_in, assessment, "b.pdf", files.pdf("later"))
+    assert again.status_code == 403
+    assert "takes no files now" in again.text

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from access.models import Membership
-from assessments.models import ReviewEvent
+from assessments.models import Enrolment, ReviewEvent
 from dashboards import figures as dashboards
 from tests.factories import (
     EnrolmentFactory,
@@ -219,6 +219,25 @@ def test_the_province_page_has_the_heatmap_with_links(client, country):
     statuses = re.findall(r'class="cell status-(\w+)"', lam_son.heat_cells)
     assert statuses == ["approved"] * 17 + ["submitted"] * 2 + ["not_started"] * 3
     assert f'href="/wards/{lam_son.ward.code}/2026/18/"' in response.text
+
+
+def test_the_heat_map_spells_out_what_its_column_numbers_mean(client, country):
+    client.force_login(member(Role.NATIONAL_LEADER))
+    response = client.get("/dashboard/38/", {"year": 2026})  # in Vietnamese
+    assert response.context["columns"] == [(n, f"Tiêu chí {n}") for n in range(1, 23)]
+    assert 'href="#heat-criterion-18"' in response.text  # the column's header
+    assert '<li value="18" id="heat-criterion-18">Tiêu chí 18</li>' in response.text
+    group_b = client.get("/dashboard/38/", {"year": 2026, "group": "B"})
+    assert [n for n, _title in group_b.context["columns"]] == list(range(12, 23))
+
+
+def test_a_number_titled_differently_by_two_sets_keeps_both_titles(country):
+    phu_la = country["Phú La"]
+    phu_la.criteria_set.criteria.filter(number=3).update(title_en="Headquarters")
+    both = Enrolment.objects.filter(pk__in=[country["An Hưng"].pk, phu_la.pk])
+    titles = dashboards.criterion_titles(both)
+    assert titles[3] in ("Criterion 3 / Headquarters", "Headquarters / Criterion 3")
+    assert titles[2] == "Criterion 2" and titles[22] == "Criterion 22"
 
 
 def read_csv(response) -> list[list[str]]:

@@ -56,7 +56,7 @@ PAGES = [
     ("/dashboard/trend/", NATIONAL, 10),
     ("/dashboard/export/provinces.csv", NATIONAL, 10),
     ("/dashboard/export/provinces.xlsx", NATIONAL, 10),
-    ("/dashboard/{province}/", "year=2026", 12),
+    ("/dashboard/{province}/", "year=2026", 13),  # + the heat map legend
     ("/dashboard/export/wards.xlsx", PROVINCE, 10),
     ("/dashboard/export/heatmap.csv", PROVINCE, 11),
     ("/dashboard/export/pipeline.csv", PROVINCE, 10),

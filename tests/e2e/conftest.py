@@ -59,9 +59,10 @@ def open_page(browser, live_server, demo):
     contexts = []
     violations: list[str] = []
 
-    def open_page(username=None, *, phone=False):
+    def open_page(username=None, *, phone=False, javascript=True):
         options = {"viewport": {"width": 390, "height": 844}} if phone else {}
         options["accept_downloads"] = True
+        options["java_script_enabled"] = javascript
         context = browser.new_context(base_url=live_server.url, **options)
         contexts.append(context)
         page = context.new_page()
