@@ -56,6 +56,11 @@ class Scope:
     def is_only_reviewer(self) -> bool:
         return bool(self.reviews) and self.roles == {Role.REVIEWER}
 
+    @property
+    def leads(self) -> bool:
+        """A provincial or national leader: someone who reads the dashboards."""
+        return bool(self.roles & {Role.PROVINCIAL_LEADER, Role.NATIONAL_LEADER})
+
     def is_officer_of(self, ward_id: int) -> bool:
         return ward_id in self.officer_ward_ids
 

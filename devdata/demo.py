@@ -146,6 +146,28 @@ DEMO_ACCOUNTS = [
     ("demo-national", Membership.Role.NATIONAL_LEADER, None, None),
     ("demo-admin", Membership.Role.ADMINISTRATOR, None, None),
 ]
+# Made-up people: family and middle name (last_name), given name (first_name).
+DEMO_NAMES = {
+    "demo-officer": ("Nguyễn Văn", "An"),
+    "demo-reviewer": ("Lê Thị", "Lan"),
+    "demo-leader": ("Trần Quốc", "Bảo"),
+    "demo-national": ("Phạm Minh", "Đức"),
+    "demo-admin": ("Hoàng Văn", "Sơn"),
+}
+OTHER_NAMES = [
+    ("Trần Thị", "Hà"),
+    ("Lê Văn", "Minh"),
+    ("Phạm Thu", "Trang"),
+    ("Nguyễn Đức", "Thắng"),
+    ("Hoàng Thị", "Mai"),
+    ("Vũ Quang", "Huy"),
+    ("Đặng Thị", "Hương"),
+    ("Bùi Văn", "Long"),
+    ("Đỗ Minh", "Tuấn"),
+    ("Ngô Thị", "Ngọc"),
+    ("Dương Văn", "Nam"),
+    ("Lý Thanh", "Tâm"),
+]
 
 RETURN_REASONS = [
     "Biên bản chưa có chữ ký và đóng dấu của đơn vị; đề nghị bổ sung bản có đủ chữ ký.",
@@ -259,7 +281,14 @@ def _create_accounts(password, wards, provinces) -> _Accounts:
 
 
 def _demo_user(username: str, password: str | None) -> User:
-    user = User(username=username, email=f"{username}@kieumau.invalid")
+    others = User.objects.exclude(username__startswith="demo-").count()
+    family, given = DEMO_NAMES.get(username) or OTHER_NAMES[others % len(OTHER_NAMES)]
+    user = User(
+        username=username,
+        email=f"{username}@kieumau.invalid",
+        last_name=family,
+        first_name=given,
+    )
     if password:
         user.set_password(password)
     else:

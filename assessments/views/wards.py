@@ -46,12 +46,16 @@ def _enrolment_or_404(request: HttpRequest, code: str) -> tuple[Enrolment, list[
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Officers land on their ward, reviewers on their queue, others on wards."""
+    """Officers land on their ward, reviewers on their queue, leaders on their
+    dashboard (their province's, or the country's), others on the wards."""
     ward = landing_ward(request.user)
     if ward is not None:
         return redirect("ward_detail", code=ward.code)
-    if scope_of(request.user).is_only_reviewer:
+    scope = scope_of(request.user)
+    if scope.is_only_reviewer:
         return redirect("review_queue")
+    if scope.leads:
+        return redirect("national_dashboard")
     return ward_list(request)
 
 

@@ -35,6 +35,16 @@ def test_an_officer_lands_on_their_ward(client, officer, enrolment, other_enrolm
     assert len(response.context["assessments"]) == 22
 
 
+def test_leaders_land_on_their_dashboard(client, leader, national, enrolment):
+    client.force_login(leader)
+    province = enrolment.ward.province
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/dashboard/{province.code}/"
+    client.force_login(national)
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0] == "/dashboard/"
+
+
 def test_an_officer_cannot_open_another_ward(client, officer, other_enrolment):
     client.force_login(officer)
     assert client.get(f"/wards/{other_enrolment.ward.code}/").status_code == 404
@@ -44,7 +54,7 @@ def test_a_provincial_leader_sees_only_their_province(
     client, leader, enrolment, other_enrolment
 ):
     client.force_login(leader)
-    response = client.get("/")
+    response = client.get("/wards/")
     assert [e.pk for e in response.context["page"]] == [enrolment.pk]
     assert client.get(f"/wards/{enrolment.ward.code}/").status_code == 200
     assert client.get(f"/wards/{other_enrolment.ward.code}/").status_code == 404

@@ -127,10 +127,10 @@ def test_switching_to_english_and_back(open_page):
     page.click("button[value=en]")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.inner_text("nav.main-nav").startswith("Home")
-    assert "Wards and their progress" in page.inner_text("h1")
+    assert "National dashboard" in page.inner_text("h1")  # where leaders land
     page.click("button[value=vi]")
     assert page.locator("html").get_attribute("lang") == "vi"
-    assert "Các phường và tiến độ" in page.inner_text("h1")
+    assert "Bảng theo dõi toàn quốc" in page.inner_text("h1")
 
 
 def test_phone_pages_need_no_sideways_scrolling(open_page, returned_last_week):
