@@ -330,6 +330,8 @@ class PartialUpload(models.Model):
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("upload in progress")
+        verbose_name_plural = _("uploads in progress")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(received__lte=models.F("size")),
