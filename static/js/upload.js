@@ -33,7 +33,10 @@
 
   form.querySelector(".upload-resumes").hidden = false;
 
-  const megabytes = (bytes) => `${numbers.format(bytes / (1024 * 1024))} MB`;
+  const megabytes = (bytes) =>
+    bytes < 1024 * 1024
+      ? `${numbers.format(bytes / 1024)} KB`
+      : `${numbers.format(bytes / (1024 * 1024))} MB`;
 
   function refusal(file) {
     const dot = file.name.lastIndexOf(".");
