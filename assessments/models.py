@@ -2,6 +2,7 @@ import uuid
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,23 @@ from .querysets import (
 class Track(models.TextChoices):
     MINISTRY = "ministry", _("Assigned by the Ministry")
     PROVINCE = "province", _("Added by the province")
+
+
+def closed_unit_refusal(ward, year: int) -> str:
+    """Why `ward` cannot be enrolled for `year`, or "" if it can: a unit is
+    enrolled only for a year it is in force in."""
+    if ward.valid_in(year):
+        return ""
+    return _(
+        "%(ward)s is not in force in %(year)d (%(period)s); enrol the unit that is."
+    ) % {
+        "ward": ward.full_name,
+        "year": year,
+        "period": " – ".join(
+            d.strftime("%d/%m/%Y") if d else "…"
+            for d in (ward.valid_from, ward.valid_to)
+        ),
+    }
 
 
 class Enrolment(models.Model):
@@ -74,6 +92,11 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ward.name} — {self.year}"
+
+    def clean(self) -> None:
+        refusal = closed_unit_refusal(self.ward, self.year) if self.ward_id else ""
+        if refusal:
+            raise ValidationError({"ward": refusal})
 
     def criterion_url(self, number: int) -> str:
         """The page of criterion `number` in this ward's year."""

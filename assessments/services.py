@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -25,7 +26,13 @@ from criteria.services import ImportResult, import_criteria_set
 from wards.models import Ward
 
 from . import workflow
-from .models import Assessment, Enrolment, Evidence, evidence_path
+from .models import (
+    Assessment,
+    Enrolment,
+    Evidence,
+    closed_unit_refusal,
+    evidence_path,
+)
 from .uploads import HashingFile, Kind, UploadRefused, check_upload, clean_name
 
 logger = logging.getLogger(__name__)
@@ -67,7 +74,13 @@ def create_missing_assessments(
 def enrol_ward(
     *, ward: Ward, year: int, criteria_set: CriteriaSet, track: str
 ) -> Enrolment:
-    """Enrol a ward for a year, with one not-started assessment per criterion."""
+    """Enrol a ward for a year, with one not-started assessment per criterion.
+
+    Only a unit in force that year can be enrolled (ValidationError).
+    """
+    refusal = closed_unit_refusal(ward, year)
+    if refusal:
+        raise ValidationError({"ward": refusal})
     enrolment, _created = Enrolment.objects.get_or_create(
         ward=ward,
         year=year,

@@ -45,7 +45,7 @@ from assessments.services import import_criteria_file
 from criteria.fileformat import ILLUSTRATIVE_SET
 from criteria.models import CriteriaSet, Criterion
 from wards.models import Province, Ward
-from wards.services import import_wards_file
+from wards.units import import_units_file
 
 from .timeline import DemoYear
 
@@ -187,7 +187,7 @@ def is_loaded() -> bool:
 def load_reference_data() -> CriteriaSet:
     """The shipped criteria set and the demo wards; safe to run again."""
     result = import_criteria_file(CRITERIA_FILE)
-    import_wards_file(WARDS_FILE)
+    import_units_file(WARDS_FILE)
     return result.criteria_set
 
 

@@ -2,12 +2,12 @@ from django.contrib import admin
 
 from core.collation import vi_order
 
-from .models import Province, Ward
+from .models import Province, UnitChange, Ward
 
 
 @admin.register(Province)
 class ProvinceAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
+    list_display = ["name", "code", "valid_from", "valid_to"]
     search_fields = ["name", "code"]
 
     def get_ordering(self, request):
@@ -17,11 +17,20 @@ class ProvinceAdmin(admin.ModelAdmin):
 
 @admin.register(Ward)
 class WardAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "kind", "province", "active", "merged_into"]
-    list_filter = ["province", "kind", "active"]
+    list_display = ["name", "code", "kind", "province", "valid_from", "valid_to"]
+    list_filter = ["province", "kind", "valid_to"]
     search_fields = ["name", "code"]
-    autocomplete_fields = ["province", "merged_into"]
-    list_select_related = ["province", "merged_into"]
+    autocomplete_fields = ["province"]
+    list_select_related = ["province"]
 
     def get_ordering(self, request):
         return [vi_order("province__name"), vi_order("name")]
+
+
+@admin.register(UnitChange)
+class UnitChangeAdmin(admin.ModelAdmin):
+    list_display = ["predecessor", "successor", "effective", "partial"]
+    list_filter = ["effective", "partial"]
+    search_fields = ["predecessor__name", "predecessor__code", "successor__name"]
+    autocomplete_fields = ["predecessor", "successor"]
+    list_select_related = ["predecessor__province", "successor__province"]
