@@ -5,6 +5,7 @@ from .views import criterion, queue, resumable, wards
 urlpatterns = [
     path("", wards.home, name="home"),
     path("wards/", wards.ward_list, name="ward_list"),
+    path("wards/search/", wards.unit_search, name="unit_search"),
     path("wards/<str:code>/", wards.ward_detail, name="ward_detail"),
     path("wards/<str:code>/dossier/", wards.ward_dossier, name="ward_dossier"),
     path(

@@ -33,6 +33,12 @@ def vi_key(text: str) -> tuple:
     return (tuple(letters), tuple(tones))
 
 
+def fold(text: str) -> str:
+    """`text` without case or diacritics, for searching: "Đông Hưng" → "dong hung"."""
+    text = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+
+
 def vi_order(field: str):
     """An ORDER BY term in Vietnamese order.
 

@@ -24,6 +24,7 @@ from access.models import Membership
 from accounts.models import User
 from assessments.models import Assessment, Enrolment, Evidence, ReviewEvent
 from assessments.services import import_criteria_file
+from core.collation import fold
 from wards.models import Province, Ward
 
 from .demo import CRITERIA_FILE, demo_pdf
@@ -88,8 +89,14 @@ def generate(
     for province, count in zip(provinces, ward_counts(total, biggest), strict=True):
         for _ in range(count):
             n = len(wards) + 1
+            name = f"Phường {n:04d}"
             wards.append(
-                Ward(code=f"N{n:05d}", name=f"Phường {n:04d}", province=province)
+                Ward(
+                    code=f"N{n:05d}",
+                    name=name,
+                    folded_name=fold(name),
+                    province=province,
+                )
             )
     Ward.objects.bulk_create(wards, batch_size=5000)
     password = make_password(None)

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.collation import fold
+
 
 class WardKind(models.TextChoices):
     PHUONG = "phuong", _("ward (phường)")
@@ -124,6 +126,10 @@ class Ward(Validity):
 
     code = models.CharField(_("official unit code"), max_length=8)
     name = models.CharField(_("name"), max_length=128)
+    # The name without case or diacritics, for search ("an hung").
+    folded_name = models.CharField(
+        max_length=128, default="", editable=False, db_index=True
+    )
     kind = models.CharField(
         _("kind"), max_length=16, choices=WardKind.choices, default=WardKind.PHUONG
     )
@@ -156,6 +162,12 @@ class Ward(Validity):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.province})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.folded_name = fold(self.name)
+        if "update_fields" in kwargs and "name" in (kwargs["update_fields"] or ()):
+            kwargs["update_fields"] = {*kwargs["update_fields"], "folded_name"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:

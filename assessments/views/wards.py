@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,13 +17,47 @@ from django.views.decorators.http import require_GET
 from access import people
 from access.scope import landing_ward, scope_of
 from core.collation import vi_key, vi_order
-from wards.models import Province
+from wards.models import Province, UnitChange, Ward
+from wards.search import MAX_RESULTS, find_units
 
 from ..filters import EnrolmentFilter, YearFilter
 from ..models import Assessment, Enrolment, Evidence, ReviewEvent
 from ..querysets import count_of
 
 WARDS_PER_PAGE = 50
+
+
+@require_GET
+@login_required
+def unit_search(request: HttpRequest) -> HttpResponse:
+    """Units by current or former name, or by code, within the user's scope;
+    a former unit says what it became, a current one what it was."""
+    query = request.GET.get("q", "")
+    in_scope = Ward.objects.filter(scope_of(request.user).ward_filter())
+    units = list(
+        find_units(query, in_scope)
+        .select_related("province")
+        .prefetch_related(*LINEAGE)
+        .annotate(last_year=Max("enrolments__year"))[:MAX_RESULTS]
+    )
+    return render(
+        request,
+        "assessments/unit_search.html",
+        {"query": query, "units": units, "limit": MAX_RESULTS},
+    )
+
+
+# What a unit was made from, and what it became.
+LINEAGE = [
+    Prefetch(
+        "origins",
+        queryset=UnitChange.objects.select_related("predecessor"),
+    ),
+    Prefetch(
+        "successions",
+        queryset=UnitChange.objects.select_related("successor"),
+    ),
+]
 
 
 def _enrolment_or_404(request: HttpRequest, code: str) -> tuple[Enrolment, list[int]]:
@@ -131,10 +165,18 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
     for event in timeline:
         event.assessment.enrolment = enrolment  # known already: no query, no join
     recent = [e for e in timeline if e.actor_id != request.user.pk][:8]
+    ward = enrolment.ward
+    lineage = list(
+        UnitChange.objects.filter(Q(predecessor=ward) | Q(successor=ward))
+        .select_related("predecessor", "successor")
+        .order_by("effective", "predecessor__code", "successor__code")
+    )
     return render(
         request,
         "assessments/ward_detail.html",
         {
+            "formerly": [c for c in lineage if c.successor_id == ward.pk],
+            "became": [c for c in lineage if c.predecessor_id == ward.pk],
             "enrolment": enrolment,
             "ward": enrolment.ward,
             "assessments": assessments,

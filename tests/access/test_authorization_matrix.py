@@ -57,6 +57,8 @@ MATRIX = {
     "home": ("GET", "/", expect(EVERYONE)),
     "ward_list": ("GET", "/wards/", expect(EVERYONE)),
     "ward_detail": ("GET", "/wards/{ward}/", expect(READERS)),
+    # Everyone may search; the results are what their scope covers.
+    "unit_search": ("GET", "/wards/search/?q={ward}", expect(EVERYONE)),
     "ward_dossier": ("GET", "/wards/{ward}/dossier/", expect(READERS)),
     "national_dashboard": (
         "GET",
