@@ -1,6 +1,5 @@
 """Finding a unit by name, former name or code, within one's scope."""
 
-
 import pytest
 
 from access.models import Membership
