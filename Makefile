@@ -6,7 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install setup demo lint format messages lock clean bench screenshots load faults
+.PHONY: help run test install setup demo lint format messages lock clean bench screenshots load faults \
+	units units-check
 
 help: ## List the commands.
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -90,6 +91,24 @@ lock: install ## Re-lock the dependencies after editing pyproject.toml.
 
 screenshots: setup ## Screenshots of the main pages (desktop, phone) into screenshots/.
 	$(PY) scripts/screenshots.py
+
+# The official lists in wards/data/ are generated from a pinned package in a
+# throwaway virtualenv under var/; the project's requirements never include it.
+UNITS_VENV := var/units-venv
+units: ## Regenerate wards/data/ from the pinned vietnamadminunits package.
+	@interpreter=$$(PYTHON="$(PYTHON)" scripts/find-python) || exit 1; \
+		rm -rf $(UNITS_VENV) && "$$interpreter" -m venv $(UNITS_VENV)
+	$(UNITS_VENV)/bin/python -m pip install --quiet --no-deps --require-hashes \
+		-r scripts/units-requirements.txt
+	$(UNITS_VENV)/bin/python scripts/build_units.py
+
+UNITS_CHECK_VENV := var/units-check-venv
+units-check: ## Compare wards/data/ with the vietnam-provinces package (DIFFERENCES.md).
+	@interpreter=$$(PYTHON="$(PYTHON)" scripts/find-python) || exit 1; \
+		rm -rf $(UNITS_CHECK_VENV) && "$$interpreter" -m venv $(UNITS_CHECK_VENV)
+	$(UNITS_CHECK_VENV)/bin/python -m pip install --quiet --no-deps --require-hashes \
+		-r scripts/units-check-requirements.txt
+	$(UNITS_CHECK_VENV)/bin/python scripts/compare_units.py --write
 
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kieumau_bench
 bench: install ## National-scale benchmark on PostgreSQL (BENCH_DATABASE_URL).

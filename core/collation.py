@@ -39,6 +39,20 @@ def fold(text: str) -> str:
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
 
 
+def spelling_key(text: str) -> tuple:
+    """What makes two spellings of a name the same name: the letters and the
+    tone of each word, wherever the tone mark sits ("Hoà" and "Hòa", "Thuỷ"
+    and "Thủy"), whatever the case."""
+    words = []
+    for word in unicodedata.normalize("NFD", text.casefold()).split():
+        tone = max((TONES.get(c, 0) for c in word), default=0)
+        letters = unicodedata.normalize(
+            "NFC", "".join(c for c in word if c not in TONES)
+        )
+        words.append((letters, tone))
+    return tuple(words)
+
+
 def vi_order(field: str):
     """An ORDER BY term in Vietnamese order.
 

@@ -23,6 +23,8 @@ class WardKind(models.TextChoices):
     XA = "xa", _("commune (xã)")
     DAC_KHU = "dac_khu", _("special zone (đặc khu)")
     THI_TRAN = "thi_tran", _("township (thị trấn)")
+    # A few island districts had no communes: the old list names the district.
+    HUYEN = "huyen", _("district (huyện)")
 
 
 # How the official full name begins, by kind: "Phường An Hưng".
@@ -31,6 +33,7 @@ KIND_PREFIXES: dict[str, str] = {
     WardKind.XA: "Xã",
     WardKind.DAC_KHU: "Đặc khu",
     WardKind.THI_TRAN: "Thị trấn",
+    WardKind.HUYEN: "Huyện",
 }
 PROVINCE_PREFIXES = ("Thành phố", "Tỉnh")
 

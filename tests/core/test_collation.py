@@ -1,6 +1,6 @@
 import pytest
 
-from core.collation import vi_key
+from core.collation import spelling_key, vi_key
 
 
 def test_vietnamese_dictionary_order():
@@ -60,3 +60,18 @@ def test_the_ward_list_is_in_vietnamese_order_on_postgresql(client):
     client.force_login(member(Membership.Role.NATIONAL_LEADER))
     names = [e.ward.name for e in client.get("/wards/").context["page"]]
     assert names.index("Đống Đa") < names.index("Ô Chợ Dừa") < names.index("Trúc Bạch")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Hoà Bình", "Hòa Bình", True),
+        ("Thuỷ Nguyên", "Thủy Nguyên", True),
+        ("xã Bắc Sơn", "Xã Bắc Sơn", True),
+        ("Hòa Bình", "Hoà Bính", False),
+        ("Hòa Bình", "Hóa Bình", False),
+        ("Quảng Thắng", "Quảng Thành", False),
+    ],
+)
+def test_spellings_of_one_name_are_one_name(a, b, same):
+    assert (spelling_key(a) == spelling_key(b)) is same

@@ -9,7 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 BEFORE = [("wards", "0002_enrolment_and_membership_moved")]
-AFTER = [("wards", "0003_units_in_time")]
+AFTER = [("wards", "0005_units_in_time_constraints")]
 
 
 def migrate(targets):

@@ -19,6 +19,7 @@ def merged(tmp_path):
 
 
 def search(client, query):
+    client.cookies["django_language"] = "en"
     return client.get("/wards/search/", {"q": query})
 
 
@@ -47,6 +48,7 @@ def test_a_current_unit_says_what_it_was(client, national, merged):
 
 def test_the_unit_page_shows_its_lineage(client, national, merged):
     client.force_login(national)
+    client.cookies["django_language"] = "en"
     old = client.get("/wards/16435/?year=2023").text
     assert "Since 01/07/2025 part of" in old and "Phường Hạc Thành (14797)" in old
     new = client.get("/wards/14797/?year=2026").text
