@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import F
 from django.utils import translation
 
 from assessments.models import Enrolment
@@ -97,7 +98,9 @@ def test_the_2025_change_closes_old_units_and_keeps_their_records(tmp_path):
     phu_la = Ward.objects.get(code="09552")
     enrolment = EnrolmentFactory(ward=phu_la, year=2023)
     load(tmp_path, NEW, CHANGES)
-    old, new = Ward.objects.filter(code="09552").order_by("valid_from")
+    old, new = Ward.objects.filter(code="09552").order_by(
+        F("valid_from").asc(nulls_first=True)
+    )
     assert old.pk == phu_la.pk and (old.name, old.valid_to) == (
         "Phú La",
         JULY - dt.timedelta(days=1),

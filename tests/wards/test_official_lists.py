@@ -5,6 +5,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
 from wards.models import Province, UnitChange, Ward
 from wards.units import import_official
@@ -39,7 +40,9 @@ def test_the_official_lists_load_with_their_lineage_and_again_change_nothing():
     assert sorted(
         an_hung.successions.values_list("successor__name", "successor__code")
     ) == [("Hạc Thành", "14797"), ("Đông Quang", "16417")]
-    phu_la, kien_hung = Ward.objects.filter(code="09552").order_by("valid_from")
+    phu_la, kien_hung = Ward.objects.filter(code="09552").order_by(
+        F("valid_from").asc(nulls_first=True)
+    )
     assert (phu_la.name, kien_hung.name) == ("Phú La", "Kiến Hưng")
     assert sorted(
         phu_la.successions.values_list("successor__name", "successor__code")
