@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from core.collation import vi_key
+from wards.lineage import with_predecessors
 from wards.models import Province, Ward
 
 from .models import NATIONAL_ROLES, Membership, Role
@@ -123,11 +124,23 @@ def scope_of(user: AnyUser | None) -> Scope:
             reviews[province_id] = None  # one unrestricted membership covers all
         else:
             reviews[province_id] = known | mine
+    nationwide = bool(getattr(user, "is_superuser", False)) or bool(
+        roles & set(NATIONAL_ROLES)
+    )
+    # A unit's people read the records of the units it was formed from (and a
+    # province's those of its former provinces); they act only on their own.
+    ward_ids, province_ids = (
+        (frozenset(), frozenset())
+        if nationwide
+        else with_predecessors(
+            (w for _pk, _r, w, _p in rows if w is not None),
+            (p for _pk, _r, _w, p in rows if p is not None),
+        )
+    )
     scope = Scope(
-        nationwide=bool(getattr(user, "is_superuser", False))
-        or bool(roles & set(NATIONAL_ROLES)),
-        province_ids=frozenset(p for _pk, _r, _w, p in rows if p is not None),
-        ward_ids=frozenset(w for _pk, _r, w, _p in rows if w is not None),
+        nationwide=nationwide,
+        province_ids=province_ids,
+        ward_ids=ward_ids,
         roles=roles,
         officer_ward_ids=frozenset(w for _pk, r, w, _p in rows if r == Role.OFFICER),
         reviews=reviews,

@@ -72,8 +72,9 @@ PAGES = {
     "ward page": ("national", "/wards/few/", "/wards/many/", 13),
     "dossier": ("national", "/wards/few/dossier/", "/wards/many/dossier/", 13),
     "criterion": ("national", "/wards/few/2026/1/", "/wards/many/2026/1/", 11),
-    # Who claimed the queue's items, and who did the recent events: 2 queries.
-    "review queue": ("reviewer", "/review/?ward=few", "/review/?ward=many", 15),
+    # Who claimed the queue's items, and who did the recent events: 2 queries;
+    # the reviewer's province and what it was formed from: 1.
+    "review queue": ("reviewer", "/review/?ward=few", "/review/?ward=many", 16),
 }
 
 
