@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 
 from core.collation import vi_key
@@ -171,8 +171,13 @@ def landing_ward(user: AnyUser | None) -> Ward | None:
 
 
 def province_or_404(user: AnyUser | None, code: str) -> Province:
-    """The province with `code`, if `user` may see its dashboards."""
-    province = Province.objects.filter(code=code).first()
+    """The province with `code` (the one in force, or else the latest), if
+    `user` may see its dashboards."""
+    province = (
+        Province.objects.filter(code=code)
+        .order_by(F("valid_to").desc(nulls_first=True), "-pk")
+        .first()
+    )
     if province is None or not scope_of(user).sees_province(province.pk):
         raise Http404
     return province

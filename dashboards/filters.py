@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from assessments.filters import YearFilter
 from assessments.models import Enrolment, Track
+from wards.lineage import with_predecessors
 from wards.models import Province
 
 
@@ -22,6 +23,9 @@ class Filters:
     track: str = ""
     group: str = ""
     years: list[int] = field(default_factory=list)
+    # The province and those it was formed from: its earlier years' wards
+    # were theirs (Hà Nội before 1 July 2025 was another row).
+    province_ids: frozenset[int] = frozenset()
 
     def as_query(self) -> dict[str, Any]:
         query = {
@@ -61,6 +65,9 @@ def read_filters(request: HttpRequest, *, province: Province | None) -> Filters:
     return Filters(
         year=chosen.year_value,
         province=province,
+        province_ids=(
+            with_predecessors([], [province.pk])[1] if province else frozenset()
+        ),
         track=chosen.chosen["track"],
         group=chosen.chosen["group"],
         years=chosen.years,
@@ -71,7 +78,9 @@ def enrolments_for(user: Any, filters: Filters) -> QuerySet[Enrolment]:
     """The enrolments a dashboard counts: scoped, then filtered."""
     enrolments = Enrolment.objects.visible_to(user).filter(year=filters.year)
     if filters.province is not None:
-        enrolments = enrolments.filter(ward__province=filters.province)
+        enrolments = enrolments.filter(
+            ward__province_id__in=filters.province_ids or {filters.province.pk}
+        )
     if filters.track:
         enrolments = enrolments.filter(track=filters.track)
     return enrolments
