@@ -8,11 +8,12 @@ always `Http404`: a user never learns that another ward's record exists.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.http import Http404
 
 from core.collation import vi_key
@@ -48,10 +49,11 @@ class Scope:
 
     @property
     def only_ward_id(self) -> int | None:
-        """The ward of a user whose scope is exactly one ward, else None."""
-        if self.nationwide or self.province_ids or len(self.ward_ids) != 1:
+        """The ward of a user whose own unit is exactly one ward, else None
+        (the units it was formed from, which the user also reads, aside)."""
+        if self.nationwide or self.province_ids or len(self.officer_ward_ids) != 1:
             return None
-        return next(iter(self.ward_ids))
+        return next(iter(self.officer_ward_ids))
 
     @property
     def is_only_reviewer(self) -> bool:
@@ -170,40 +172,80 @@ def landing_ward(user: AnyUser | None) -> Ward | None:
     return Ward.objects.filter(pk=ward_id).only("code").first()
 
 
-def province_or_404(user: AnyUser | None, code: str) -> Province:
-    """The province with `code` (the one in force, or else the latest), if
-    `user` may see its dashboards."""
-    province = (
-        Province.objects.filter(code=code)
-        .order_by(F("valid_to").desc(nulls_first=True), "-pk")
-        .first()
+def _of_year(provinces: list[Province], year: int | None) -> Province | None:
+    """Of the provinces that carried one code, the one of `year`.
+
+    A code can name a province before 1 July 2025 and the one formed then
+    (Hà Nội 01; Tuyên Quang 08, which also took in Hà Giang): the one in
+    force in `year`, the later where both were (it carries the earlier in its
+    lineage). Without a year, or if none was in force, the one in force now,
+    else the latest.
+    """
+    latest_first = sorted(
+        provinces, key=lambda p: (p.valid_to is None, p.valid_to, p.pk), reverse=True
     )
+    if year is not None:
+        for province in latest_first:
+            if province.valid_in(year):
+                return province
+    return latest_first[0] if latest_first else None
+
+
+def province_or_404(
+    user: AnyUser | None, code: str, *, year: int | None = None
+) -> Province:
+    """The province with `code` in `year` (see `_of_year`), if `user` may see
+    its dashboards."""
+    province = _of_year(list(Province.objects.filter(code=code)), year)
     if province is None or not scope_of(user).sees_province(province.pk):
         raise Http404
     return province
 
 
-def home_province(user: AnyUser | None) -> Province | None:
-    """The province a provincial user lands on: the first of theirs, by name."""
-    provinces = Province.objects.filter(pk__in=scope_of(user).province_ids)
-    return min(provinces, key=lambda p: vi_key(p.name), default=None)
+def home_province(user: AnyUser | None, *, year: int | None = None) -> Province | None:
+    """The province a provincial user lands on: the first of theirs by name,
+    as it was in `year`.
+
+    Their own provinces are those still in force; the others in their scope
+    are what those were formed from (Hà Giang for Tuyên Quang), not a home.
+    """
+    provinces = list(Province.objects.filter(pk__in=scope_of(user).province_ids))
+    own = min(provinces, key=lambda p: (p.closed, vi_key(p.name)), default=None)
+    if own is None:
+        return None
+    return _of_year([p for p in provinces if p.code == own.code], year)
 
 
-def dashboard_province(user: AnyUser | None, code: str = "") -> Province | None:
-    """Where a dashboard looks: a province, or None for the whole country.
+def dashboard_province(
+    user: AnyUser | None, code: str = "", *, year: int | None = None
+) -> Province | None:
+    """Where a dashboard of `year` looks: a province, or None for the country.
 
     A province named in the request must be in scope. Without one, national
     users see the country and provincial users their own province; anyone
     else has no dashboard.
     """
     if code:
-        return province_or_404(user, code)
+        return province_or_404(user, code, year=year)
     if scope_of(user).nationwide:
         return None
-    province = home_province(user)
+    province = home_province(user, year=year)
     if province is None:
         raise Http404
     return province
+
+
+def dashboard_provinces(user: AnyUser | None, year: int | None) -> list[Province]:
+    """The provinces a national user may choose on a dashboard of `year`, in
+    Vietnamese order: those in force at its end.
+
+    For 2025 that is the 34 formed on 1 July, whose figures carry the 63
+    before them, not both sets. Others look at their own province: none.
+    """
+    if year is None or not scope_of(user).nationwide:
+        return []
+    provinces = Province.objects.valid_on(dt.date(year, 12, 31))
+    return sorted(provinces, key=lambda p: vi_key(p.name))
 
 
 def require_nationwide(user: AnyUser | None) -> None:

@@ -10,8 +10,8 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Min, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, FloatField, Min, Q, QuerySet
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,6 +20,7 @@ from assessments.models import Assessment, Enrolment, ReviewEvent
 from assessments.progress import Progress
 from core.collation import vi_key
 from criteria.models import Criterion
+from wards.models import KIND_PREFIXES
 
 from .filters import Filters, enrolments_for
 
@@ -28,12 +29,16 @@ Status = Assessment.Status
 
 @dataclass(frozen=True)
 class Standing:
-    """One enrolled ward's progress and the province it counts for."""
+    """One enrolled ward's progress, the province it counts for, and where
+    it lies (for the map; None where the official list gives no position)."""
 
     province_id: int
     province_name: str
     province_code: str
     progress: Progress
+    ward_name: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 def progress_of(enrolments: QuerySet[Enrolment], *, group: str = "") -> list[Standing]:
@@ -41,7 +46,8 @@ def progress_of(enrolments: QuerySet[Enrolment], *, group: str = "") -> list[Sta
 
     The panels of a page are rolled up from these rows in Python: grouping
     subquery counts again per panel would cost the database far more than
-    adding up a few thousand small tuples.
+    adding up a few thousand small tuples. The same rows place the units on
+    the map.
     """
     rows = (
         enrolments.with_progress(group=group)
@@ -52,11 +58,24 @@ def progress_of(enrolments: QuerySet[Enrolment], *, group: str = "") -> list[Sta
             "ward__province__code",
             "approved_count",
             "criteria_count",
+            "ward__kind",
+            "ward__name",
+            # Floats: converting thousands of decimals costs more than the query.
+            Cast("ward__latitude", FloatField()),
+            Cast("ward__longitude", FloatField()),
         )
     )
     return [
-        Standing(province_id, name, code, Progress(approved=approved, size=size))
-        for province_id, name, code, approved, size in rows
+        Standing(
+            province_id,
+            name,
+            code,
+            Progress(approved=approved, size=size),
+            ward_name=f"{KIND_PREFIXES.get(kind, '')} {ward}".strip(),
+            latitude=lat,
+            longitude=lon,
+        )
+        for province_id, name, code, approved, size, kind, ward, lat, lon in rows
     ]
 
 
@@ -82,7 +101,7 @@ def province_rows(enrolments, *, group: str = "", progress=None) -> list[dict]:
         )
         row["enrolled"] += 1
         row["ratio_sum"] += item.progress.ratio
-        row[_band(item.progress)] += 1
+        row[band_of(item.progress)] += 1
     pending = {
         row["enrolment__ward__province_id"]: row
         for row in Assessment.objects.filter(
@@ -105,7 +124,12 @@ def province_rows(enrolments, *, group: str = "", progress=None) -> list[dict]:
     return rows
 
 
-def _band(progress: Progress) -> str:
+# The progress bands of the stacked bars and the map, best first.
+BANDS = ("complete", "band_high", "band_mid", "band_low")
+
+
+def band_of(progress: Progress) -> str:
+    """The band a ward's progress falls in (one of `BANDS`)."""
     if progress.is_complete:
         return "complete"
     if progress.ratio >= 0.75:
@@ -120,7 +144,7 @@ def _bands(row: dict) -> list[dict]:
     total = row["enrolled"] or 1
     labels = band_labels()
     bands, x = [], 0.0
-    for key in ("complete", "band_high", "band_mid", "band_low"):
+    for key in BANDS:
         width = 100 * row[key] / total
         bands.append(
             {
@@ -281,7 +305,19 @@ def pending_pipeline(enrolments) -> list[Assessment]:
 
 
 def trend(user, filters: Filters) -> list[dict]:
-    """Approved criteria over time, month by month, from the review log."""
+    """Approved criteria over time, month by month, from the review log.
+
+    A province's line counts the enrolments of the provinces it was formed
+    from as well (`filters.province_ids`), so Hà Nội's 2025 runs on across
+    1 July instead of starting again from the new row.
+
+    It counts approvals, not units, so no unit is lost or counted twice across
+    a merger: each approval belongs to one enrolment of one unit, and stays in
+    the line of that unit's province, which is part of its successor's. A
+    split unit needs no share: on 1 July 2025 each former province went whole
+    into one new province, and every part of a split unit went to a unit of
+    that one (tests/dashboards/test_trend_lineage.py checks the shipped lists).
+    """
     enrolments = enrolments_for(user, filters)
     events = ReviewEvent.objects.filter(
         assessment__enrolment__in=enrolments.values("pk"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,9 +23,18 @@ class Filters:
     track: str = ""
     group: str = ""
     years: list[int] = field(default_factory=list)
-    # The province and those it was formed from: its earlier years' wards
-    # were theirs (Hà Nội before 1 July 2025 was another row).
+    # The province and those it was formed from: in the year of a merger its
+    # units of the months before were theirs (Hà Nội before 1 July 2025 was
+    # another row), so its figures and trend run on across the date.
     province_ids: frozenset[int] = frozenset()
+
+    def for_province(self, province: Province | None) -> Filters:
+        """These filters for `province` (None: the country), with the provinces
+        it was formed from (one query)."""
+        if province is None:
+            return replace(self, province=None, province_ids=frozenset())
+        _wards, ids = with_predecessors([], [province.pk])
+        return replace(self, province=province, province_ids=ids)
 
     def as_query(self) -> dict[str, Any]:
         query = {
@@ -57,21 +66,19 @@ class DashboardFilter(YearFilter):
 def read_filters(request: HttpRequest, *, province: Province | None) -> Filters:
     """The filters of the query string, for a province or (None) the country.
 
-    The province comes from `access`, which has checked the user's scope.
+    The province comes from `access`, which has checked the user's scope. A
+    code names a province as it was in the year chosen, so a page that reads
+    one asks for the country here, then `for_province` with that year's.
     """
     chosen = DashboardFilter(
         request.GET, queryset=Enrolment.objects.visible_to(request.user)
     )
     return Filters(
         year=chosen.year_value,
-        province=province,
-        province_ids=(
-            with_predecessors([], [province.pk])[1] if province else frozenset()
-        ),
         track=chosen.chosen["track"],
         group=chosen.chosen["group"],
         years=chosen.years,
-    )
+    ).for_province(province)
 
 
 def enrolments_for(user: Any, filters: Filters) -> QuerySet[Enrolment]:

@@ -11,11 +11,16 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from access.scope import dashboard_province, province_or_404, require_nationwide
+from access.scope import (
+    dashboard_province,
+    dashboard_provinces,
+    province_or_404,
+    require_nationwide,
+)
 from assessments.models import Assessment, Enrolment
 from criteria.models import CriterionGroup
 
-from . import charts, exports
+from . import charts, coverage, exports, maps
 from . import figures as dashboards
 from .filters import Filters, enrolments_for, read_filters
 
@@ -58,6 +63,10 @@ def national(request: HttpRequest) -> HttpResponse:
     rows = dashboards.province_rows(enrolments, progress=standings)
     levels = dashboards.distribution(progress=[s.progress for s in standings])
     holding = dashboards.criteria_holding_back(enrolments, group=filters.group)
+    spots = [
+        maps.Spot(s.ward_name, s.latitude, s.longitude, s.progress) for s in standings
+    ]
+    units = coverage.units_in_force(filters.year, rows)
     totals = {
         "enrolled": sum(r["enrolled"] for r in rows),
         "complete": sum(r["complete"] for r in rows),
@@ -74,6 +83,10 @@ def national(request: HttpRequest) -> HttpResponse:
             "sentence": dashboards.distribution_sentence(levels),
             "chart": charts.column_chart([(lv["label"], lv["wards"]) for lv in levels]),
             "holding": holding[:10],
+            "units": units,
+            "map": maps.point_map(
+                spots, frame=units["extent"], landmarks=maps.LANDMARKS
+            ),
         },
     )
 
@@ -81,8 +94,9 @@ def national(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def province(request: HttpRequest, code: str) -> HttpResponse:
-    province = province_or_404(request.user, code)
-    filters = read_filters(request, province=province)
+    filters = read_filters(request, province=None)
+    province = province_or_404(request.user, code, year=filters.year)
+    filters = filters.for_province(province)
     enrolments = enrolments_for(request.user, filters)
     wards = dashboards.ward_rows(enrolments, group=filters.group)
     levels = dashboards.distribution(progress=[e.standing for e in wards])
@@ -92,6 +106,10 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
             enrolment, grid["cells"].get(enrolment.pk, {}), grid["numbers"]
         )
     titles = dashboards.criterion_titles(enrolments, group=filters.group)
+    spots = [
+        maps.Spot(e.ward.full_name, e.ward.latitude, e.ward.longitude, e.standing)
+        for e in wards
+    ]
     return render(
         request,
         "dashboards/province.html",
@@ -104,6 +122,7 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
             "chart": charts.column_chart([(lv["label"], lv["wards"]) for lv in levels]),
             "columns": [(n, titles.get(n, "")) for n in grid["numbers"]],
             "pending_total": sum(e.pending_count for e in wards),
+            "map": maps.point_map(spots),
         },
     )
 
@@ -138,8 +157,11 @@ def _heat_cells(enrolment: Enrolment, cells: dict, numbers: list[int]):
 @require_GET
 @login_required
 def trend(request: HttpRequest) -> HttpResponse:
-    province = dashboard_province(request.user, request.GET.get("province", ""))
-    filters = read_filters(request, province=province)
+    filters = read_filters(request, province=None)
+    code = request.GET.get("province", "")
+    filters = filters.for_province(
+        dashboard_province(request.user, code, year=filters.year)
+    )
     points = dashboards.trend(request.user, filters)
     chart = charts.line_chart(
         [
@@ -150,7 +172,12 @@ def trend(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboards/trend.html",
-        {**_common(filters), "points": points, "chart": chart},
+        {
+            **_common(filters),
+            "points": points,
+            "chart": chart,
+            "provinces": dashboard_provinces(request.user, filters.year),
+        },
     )
 
 
@@ -165,10 +192,12 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         raise Http404
     if table == "provinces":
         require_nationwide(request.user)
-        province = None
-    else:
-        province = province_or_404(request.user, request.GET.get("province", ""))
-    filters = read_filters(request, province=province)
+    filters = read_filters(request, province=None)
+    if table != "provinces":
+        code = request.GET.get("province", "")
+        filters = filters.for_province(
+            province_or_404(request.user, code, year=filters.year)
+        )
     enrolments = enrolments_for(request.user, filters)
     if table == "provinces":
         rows = dashboards.province_rows(enrolments, group=filters.group)

@@ -1,16 +1,17 @@
-"""Demo data: two yearly cycles that follow the public figures of DESIGN.md.
+"""Demo data on the official units: 2023, finished, and the current year.
 
-The current year (the year the demo is loaded in) stands where the public
-record left Hà Nội late in 2023: of its 26 wards (15 assigned by the
-Ministry, 11 added by the city) 3 at 19/22, 11 at 18/22 and 12 at 15–16/22,
-with the three year-end criteria still open; Phường An Hưng (Thanh Hóa) at
-18/22 with the dossiers of its 4 other criteria waiting for review. The year
-before is finished: each ward got further, those that met every criterion
-were recognised, and nothing is left waiting for review.
+What it holds is in `demo_plans`: 2023 on the units in force then (Hà Nội's
+26 wards and Phường An Hưng at the figures of the public record), the
+current year (the year it is loaded in) on the units formed on 1 July 2025
+that took them. Nothing of 2023 waits for review: every criterion sent that
+year was decided by its end, and the wards that met every criterion were
+recognised. The people who worked on a 2023 ward are the officers of the
+unit that took it (the one keeping its code or name, else the first), and
+read its record through the unit's lineage.
 
 Every event of a year happens within that year (`timeline.DemoYear`): from
-January to mid-December for the finished year, to the moment of loading for
-the current one, and year-end criteria only once their window has opened.
+January to mid-December for 2023, to the moment of loading for the current
+year, and year-end criteria only once their window has opened.
 
 The loader writes final states in bulk, with the events that would have led
 to them, because replaying a year of clicks through the workflow would make
@@ -22,13 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Collection
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -43,109 +44,32 @@ from assessments.models import (
 )
 from assessments.services import import_criteria_file
 from criteria.fileformat import ILLUSTRATIVE_SET
-from criteria.models import CriteriaSet, Criterion
-from wards.models import Province, Ward
-from wards.units import import_units_file
+from criteria.models import CriteriaSet
+from wards.models import Province, UnitChange, Ward
 
+from .demo_plans import (
+    DEMO_ACCOUNTS,
+    DEMO_PROVINCES,
+    PAST_DAY,
+    PAST_YEAR,
+    PLANS_NOW,
+    PLANS_PAST,
+    Plan,
+)
+from .demo_units import load_units, units_on
 from .timeline import DemoYear
 
-DATA = Path(__file__).resolve().parent / "data"
 CRITERIA_FILE = ILLUSTRATIVE_SET
-WARDS_FILE = DATA / "demo-wards.csv"
 DEFAULT_PASSWORD = "kieumau-demo"  # noqa: S105 - documented demo password
 # Demo accounts that need a second factor get an authenticator with a random
 # key under this name; `manage.py demo_code USER` prints its current code.
 DEMO_DEVICE = "Demo authenticator"
-# Criteria a ward had met more at the end of last year than it has now.
-LAST_YEAR_AHEAD_BY = 3
-# The Minister's decision (an illustrative number) that recognised last year's
-# complete wards.
+# The Minister's decision (an illustrative number) that recognised the
+# complete wards of a year.
 RECOGNITION_NUMBER = "%d/QĐ-BCA-V05"
 
-MINISTRY, PROVINCE = Enrolment.Track.MINISTRY, Enrolment.Track.PROVINCE
 S = Assessment.Status
 
-
-@dataclass(frozen=True)
-class Plan:
-    """How far one demo ward has got: its approved count and how the rest stand."""
-
-    ward_code: str
-    track: str
-    approved: int
-    rest_submitted: bool = False
-
-    def status_now(self, position: int, criterion: Criterion, year: DemoYear) -> str:
-        """Where the criterion at `position` stands in the current year."""
-        if position < self.approved:
-            status = S.APPROVED
-        elif self.rest_submitted:
-            status = S.SUBMITTED
-        elif criterion.year_end_only:
-            status = S.IN_PROGRESS if position % 2 else S.NOT_STARTED
-        else:
-            status = (S.SUBMITTED, S.RETURNED, S.IN_PROGRESS)[position % 3]
-        if (
-            criterion.year_end_only
-            and not year.year_end_open
-            and status != S.NOT_STARTED
-        ):
-            return S.IN_PROGRESS  # its window has not opened yet this year
-        return status
-
-    def status_last_year(self, position: int, size: int) -> str:
-        """Where the criterion at `position` ended last year: decided, or never sent."""
-        if position < self.approved_last_year(size):
-            return S.APPROVED
-        return (S.RETURNED, S.IN_PROGRESS)[position % 2]
-
-    def approved_last_year(self, size: int) -> int:
-        return min(size, self.approved + LAST_YEAR_AHEAD_BY)
-
-
-def _hanoi() -> list[Plan]:
-    plans = []
-    for i in range(26):
-        if i < 3:
-            approved = 19
-        elif i < 14:
-            approved = 18
-        else:
-            approved = 16 if i % 2 == 0 else 15
-        track = MINISTRY if i < 15 else PROVINCE
-        plans.append(Plan(f"01{i + 1:03d}", track, approved))
-    return plans
-
-
-PLANS: list[Plan] = [
-    *_hanoi(),
-    Plan("38001", MINISTRY, 18, rest_submitted=True),  # Phường An Hưng
-    Plan("38002", MINISTRY, 20),
-    Plan("38003", PROVINCE, 14),
-    Plan("38004", PROVINCE, 11),
-    Plan("38005", PROVINCE, 17),
-    Plan("48001", MINISTRY, 21),
-    Plan("48002", MINISTRY, 17),
-    Plan("48003", PROVINCE, 12),
-    Plan("48004", PROVINCE, 9),
-    Plan("79001", MINISTRY, 22),
-    Plan("79002", MINISTRY, 20),
-    Plan("79003", MINISTRY, 16),
-    Plan("79004", PROVINCE, 13),
-    Plan("79005", PROVINCE, 10),
-    Plan("31001", MINISTRY, 19),
-    Plan("31002", PROVINCE, 14),
-    Plan("31003", PROVINCE, 8),
-]
-
-DEMO_ACCOUNTS = [
-    # user name, role, ward code, province code, what they see
-    ("demo-officer", Membership.Role.OFFICER, "38001", None),
-    ("demo-reviewer", Membership.Role.REVIEWER, None, "38"),
-    ("demo-leader", Membership.Role.PROVINCIAL_LEADER, None, "01"),
-    ("demo-national", Membership.Role.NATIONAL_LEADER, None, None),
-    ("demo-admin", Membership.Role.ADMINISTRATOR, None, None),
-]
 # Made-up people: family and middle name (last_name), given name (first_name).
 DEMO_NAMES = {
     "demo-officer": ("Nguyễn Văn", "An"),
@@ -179,65 +103,111 @@ RETURN_REASONS = [
 
 def is_loaded() -> bool:
     return (
-        Enrolment.objects.filter(ward__code=PLANS[0].ward_code).exists()
+        Enrolment.objects.filter(year=PAST_YEAR, ward__code=PLANS_PAST[0].code).exists()
         and User.objects.filter(username="demo-officer").exists()
     )
 
 
-def load_reference_data() -> CriteriaSet:
-    """The shipped criteria set and the demo wards; safe to run again."""
+def load_reference_data(*, only_demo_provinces: bool = False) -> CriteriaSet:
+    """The shipped criteria set and the official units; safe to run again.
+
+    Every official unit, or with `only_demo_provinces` (for tests) only those
+    of the provinces the demo uses, from both lists, with their lineage.
+    """
     result = import_criteria_file(CRITERIA_FILE)
-    import_units_file(WARDS_FILE)
+    load_units(provinces=DEMO_PROVINCES if only_demo_provinces else None)
     return result.criteria_set
 
 
 @transaction.atomic
-def load_demo(*, password: str | None = None, now: dt.datetime | None = None) -> None:
+def load_demo(
+    *,
+    password: str | None = None,
+    now: dt.datetime | None = None,
+    only_demo_provinces: bool = False,
+) -> None:
     """Load the demo enrolments, evidence, events and accounts, once.
 
-    Two cycles: the year of `now` (by default, now), in progress, and the
-    year before it, finished.
+    Two years: 2023, finished, and the year of `now` (by default, now), in
+    progress. See `load_reference_data` for `only_demo_provinces`.
     """
-    criteria_set = load_reference_data()
+    criteria_set = load_reference_data(only_demo_provinces=only_demo_provinces)
     if is_loaded():
         return
     password = password or settings.DEMO_PASSWORD
-    wards = {w.code: w for w in Ward.objects.select_related("province")}
-    provinces = {p.code: p for p in Province.objects.all()}
-    accounts = _create_accounts(password, wards, provinces)
-    criteria = list(criteria_set.criteria.order_by("number"))
-    anytime = [c for c in criteria if not c.year_end_only]
-    year_end = [c for c in criteria if c.year_end_only]
-
     this_year = DemoYear.current(now or timezone.now())
-    last_year = DemoYear.finished(this_year.year - 1)
+    past_year = DemoYear.finished(PAST_YEAR)
+    today = this_year.end.date()
+    units_now = units_on(today, {p.code: p.name for p in PLANS_NOW})
+    units_past = units_on(PAST_DAY, {p.code: p.name for p in PLANS_PAST})
+    accounts = _create_accounts(password, units_now, today)
+    now_in = _taken_by(units_past.values(), units_now.values())
+    criteria = list(criteria_set.criteria.order_by("number"))
+
     writer = _DemoWriter()
-    for year in (last_year, this_year):
-        for index, plan in enumerate(PLANS):
-            ward = wards[plan.ward_code]
-            enrolment = Enrolment(
-                ward=ward, year=year.year, criteria_set=criteria_set, track=plan.track
-            )
-            complete = plan.approved_last_year(len(criteria)) == len(criteria)
-            if year is last_year and complete:
-                enrolment.recognition_number = RECOGNITION_NUMBER % (4000 + year.year)
-                enrolment.recognition_date = dt.date(year.year, 12, 28)
-            enrolment.save()
-            officer = accounts.officer_for(ward)
-            reviewer = accounts.reviewer_for(ward.province)
-            rotation = index % len(anytime)
-            ordered = anytime[rotation:] + anytime[:rotation] + year_end
-            rng = random.Random(f"{plan.ward_code}/{year.year}")  # noqa: S311 - demo
-            for position, criterion in enumerate(ordered):
-                if year is last_year:
-                    status = plan.status_last_year(position, len(criteria))
+    for year, plans, units in (
+        (past_year, PLANS_PAST, units_past),
+        (this_year, PLANS_NOW, units_now),
+    ):
+        for index, plan in enumerate(plans):
+            ward = units[plan.code]
+            # Who did the work: in 2023, the people of the unit that took it.
+            at = now_in[ward.pk] if year is past_year else ward
+            enrolment = _enrol(plan, ward, year, criteria_set, len(criteria))
+            officer = accounts.officer_for(at)
+            reviewer = accounts.reviewer_for(at.province)
+            rng = random.Random(f"{plan.code}/{year.year}")  # noqa: S311 - demo
+            for position, criterion in enumerate(plan.order(criteria, index)):
+                if year is past_year:
+                    status = plan.status_past(position)
+                    late = plan.rest_submitted and status != S.APPROVED
                 else:
-                    status = plan.status_now(position, criterion, year)
-                writer.add(enrolment, criterion, status, officer, reviewer, rng, year)
+                    status, late = plan.status_now(position, criterion, year), False
+                writer.add(
+                    enrolment, criterion, status, officer, reviewer, rng, year, late
+                )
     writer.flush()
 
 
+def _enrol(plan: Plan, ward: Ward, year: DemoYear, criteria_set, size: int):
+    enrolment = Enrolment(
+        ward=ward, year=year.year, criteria_set=criteria_set, track=plan.track
+    )
+    if year.year == PAST_YEAR and plan.approved == size:
+        enrolment.recognition_number = RECOGNITION_NUMBER % (4000 + year.year)
+        enrolment.recognition_date = dt.date(year.year, 12, 28)
+    enrolment.clean()  # a unit in force that year, as for any enrolment
+    enrolment.save()
+    return enrolment
+
+
+def _taken_by(past: Collection[Ward], now: Collection[Ward]) -> dict[int, Ward]:
+    """For each 2023 unit, the current unit its people are in now: of those
+    that took it (`UnitChange`), the one with its code, else its name, else
+    the first by code."""
+    current = {ward.pk: ward for ward in now}
+    successors: dict[int, list[Ward]] = {}
+    for old, new in UnitChange.objects.filter(
+        predecessor__in=[w.pk for w in past], successor__in=list(current)
+    ).values_list("predecessor_id", "successor_id"):
+        successors.setdefault(old, []).append(current[new])
+    taken = {}
+    for ward in past:
+        if ward.pk not in successors:
+            raise ValueError(
+                f"No unit of the demo took {ward.full_name} ({ward.code})."
+            )
+        taken[ward.pk] = min(
+            successors[ward.pk],
+            key=lambda w: (w.code != ward.code, w.name != ward.name, w.code),
+        )
+    return taken
+
+
 class _Accounts:
+    """One officer per current unit and one reviewer per current province,
+    made when first needed."""
+
     def __init__(self) -> None:
         self.officers: dict[int, User] = {}
         self.reviewers: dict[int, User] = {}
@@ -261,21 +231,24 @@ class _Accounts:
         return self.reviewers[province.pk]
 
 
-def _create_accounts(password, wards, provinces) -> _Accounts:
+def _create_accounts(
+    password: str, units: dict[str, Ward], today: dt.date
+) -> _Accounts:
     accounts = _Accounts()
+    provinces = {p.code: p for p in Province.objects.valid_on(today)}
     for username, role, ward_code, province_code in DEMO_ACCOUNTS:
         user = _demo_user(username, password)
         if role == Membership.Role.ADMINISTRATOR:
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
-        ward = wards.get(ward_code) if ward_code else None
-        province = provinces.get(province_code) if province_code else None
+        ward = units[ward_code] if ward_code else None
+        province = provinces[province_code] if province_code else None
         Membership.objects.create(user=user, role=role, ward=ward, province=province)
         if role in settings.SECOND_FACTOR_ROLES:
             TOTPDevice.objects.create(user=user, name=DEMO_DEVICE, confirmed=True)
-        if role == Membership.Role.OFFICER:
+        if ward is not None and role == Membership.Role.OFFICER:
             accounts.officers[ward.pk] = user
-        elif role == Membership.Role.REVIEWER:
+        elif province is not None and role == Membership.Role.REVIEWER:
             accounts.reviewers[province.pk] = user
     return accounts
 
@@ -305,8 +278,9 @@ class _DemoWriter:
         self.evidence: list[tuple[int, Evidence]] = []
         self.events: list[tuple[int, ReviewEvent]] = []
 
-    def add(self, enrolment, criterion, status, officer, reviewer, rng, year):
-        """An assessment in `status`, with its evidence and the events behind it."""
+    def add(self, enrolment, criterion, status, officer, reviewer, rng, year, late):
+        """An assessment in `status`, with its evidence and the events behind it;
+        `late`: sent in the last fortnight (and decided since, unless waiting)."""
         index = len(self.assessments)
         assessment = Assessment(enrolment=enrolment, criterion=criterion, status=status)
         self.assessments.append(assessment)
@@ -319,7 +293,7 @@ class _DemoWriter:
         self._event(index, officer, "add_evidence", S.NOT_STARTED, S.IN_PROGRESS, added)
         if status == S.IN_PROGRESS:
             return
-        if status == S.SUBMITTED:
+        if status == S.SUBMITTED or late:
             # Still waiting: submitted in the last fortnight, so the review
             # queue shows real ages and only some items are overdue.
             after = (
@@ -358,7 +332,9 @@ class _DemoWriter:
     def _evidence(self, enrolment, criterion, officer, when) -> Evidence:
         ward = enrolment.ward
         name = f"Báo cáo tiêu chí {criterion.number} – {ward.name}.pdf"
-        content = demo_pdf(f"Kieu Mau demo: {ward.code} criterion {criterion.number}")
+        content = demo_pdf(
+            f"Kieu Mau demo: {ward.code} {enrolment.year} criterion {criterion.number}"
+        )
         stored = default_storage.save(evidence_path(None, name), ContentFile(content))
         return Evidence(
             file=stored,
@@ -412,15 +388,22 @@ def demo_pdf(text: str) -> bytes:
 
 def demo_usernames() -> list[str]:
     names = [account[0] for account in DEMO_ACCOUNTS]
-    names += [f"officer-{plan.ward_code}" for plan in PLANS]
-    names += [f"reviewer-{code}" for code in {p.ward_code[:2] for p in PLANS}]
+    names += [f"officer-{plan.code}" for plan in PLANS_NOW]
+    names += [f"reviewer-{code}" for code in DEMO_PROVINCES]
     return names
 
 
 @transaction.atomic
 def remove_demo() -> None:
     """Remove the demo enrolments, their evidence and files, and demo accounts."""
-    enrolments = Enrolment.objects.filter(ward__code__in=[p.ward_code for p in PLANS])
+    in_provinces = Q(ward__province__code__in=DEMO_PROVINCES)
+    enrolments = Enrolment.objects.filter(
+        # 2023 on the units of then; later years on those formed since, which
+        # are the only ones carrying these codes after 2023.
+        Q(year=PAST_YEAR, ward__code__in=[p.code for p in PLANS_PAST])
+        | Q(year__gt=PAST_YEAR, ward__code__in=[p.code for p in PLANS_NOW]),
+        in_provinces,
+    )
     assessments = Assessment.objects.filter(enrolment__in=enrolments)
     files = list(
         Evidence.objects.filter(assessment__in=assessments).values_list(

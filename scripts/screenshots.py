@@ -23,13 +23,16 @@ PASSWORD = os.environ.get("DEMO_PASSWORD", "kieumau-demo")
 SIZES = {"desktop": (1366, 768), "phone": (390, 844)}
 # The demo's current year is the year it was loaded in.
 YEAR = dt.date.today().year
+WARD = "/wards/14797/"  # Phường Hạc Thành, the demo officer's unit
 PAGES = [
     (None, "login", "/accounts/login/"),
-    ("demo-officer", "officer-ward", "/wards/38001/"),
-    ("demo-officer", "officer-criterion", f"/wards/38001/{YEAR}/10/"),
-    ("demo-officer", "officer-dossier", "/wards/38001/dossier/"),
+    ("demo-officer", "officer-ward", WARD),
+    ("demo-officer", "officer-criterion", f"{WARD}{YEAR}/10/"),
+    ("demo-officer", "officer-dossier", f"{WARD}dossier/"),
+    # Phường An Hưng's 2023 record, which Hạc Thành's people read.
+    ("demo-officer", "officer-former-unit", "/wards/16435/?year=2023"),
     ("demo-reviewer", "reviewer-queue", "/review/"),
-    ("demo-reviewer", "reviewer-criterion", f"/wards/38001/{YEAR}/10/"),
+    ("demo-reviewer", "reviewer-criterion", f"{WARD}{YEAR}/10/"),
     ("demo-leader", "leader-province", "/dashboard/01/"),
     ("demo-leader", "leader-wards", "/wards/"),
     ("demo-leader", "leader-trend", "/dashboard/trend/"),

@@ -52,8 +52,8 @@ NATIONAL = "year={year}"
 PROVINCE = "year=2026&province={province}"
 # page, its query string for "2" and "20", and the queries it makes.
 PAGES = [
-    ("/dashboard/", NATIONAL, 12),
-    ("/dashboard/trend/", NATIONAL, 10),
+    ("/dashboard/", NATIONAL, 13),  # + the units in force by province and kind
+    ("/dashboard/trend/", NATIONAL, 11),  # + the provinces of the year to choose
     ("/dashboard/export/provinces.csv", NATIONAL, 10),
     ("/dashboard/export/provinces.xlsx", NATIONAL, 10),
     # A province's pages also read what it was formed from (one query).
@@ -61,6 +61,7 @@ PAGES = [
     ("/dashboard/export/wards.xlsx", PROVINCE, 11),
     ("/dashboard/export/heatmap.csv", PROVINCE, 12),
     ("/dashboard/export/pipeline.csv", PROVINCE, 11),
+    ("/dashboard/trend/", PROVINCE, 13),
 ]
 
 

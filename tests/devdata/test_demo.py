@@ -4,31 +4,33 @@ from collections import Counter
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from access.models import Membership
 from accounts.models import User
 from assessments.models import Assessment, Enrolment, Evidence, ReviewEvent
 from criteria.models import CriteriaSet, Criterion
 from devdata import demo
+from devdata.demo_plans import PLANS_NOW, PLANS_PAST
 from devdata.timeline import TZ
 from tests.devdata.checks import (
     out_of_order,
     out_of_their_year,
     year_end_submitted_early,
 )
-from wards.models import Province, Ward
+from wards.models import Province, UnitChange, Ward
 
 # The demo loaded as on the day its figures were checked: the current year is
-# 2026, the finished one 2025. tests/devdata/test_demo_years.py loads it on
+# 2026, the finished one 2023. tests/devdata/test_demo_years.py loads it on
 # other days.
 NOW = dt.datetime(2026, 11, 30, 14, 0, tzinfo=TZ)
-THIS_YEAR, LAST_YEAR = 2026, 2025
+THIS_YEAR, PAST_YEAR = 2026, 2023
+MERGER = dt.date(2025, 7, 1)
 
 
 @pytest.fixture(scope="module")
 def demo_loaded(module_db):
-    demo.load_demo(now=NOW)
+    demo.load_demo(now=NOW, only_demo_provinces=True)
 
 
 @pytest.fixture
@@ -36,50 +38,214 @@ def loaded(demo_loaded, db):
     """The demo, loaded once for the module; each test's changes are undone."""
 
 
-def progress_of(province_name: str) -> Counter:
+def progress_of(province_code: str, year: int) -> Counter:
     return Counter(
         e.progress
         for e in Enrolment.objects.with_progress().filter(
-            ward__province__name=province_name, year=THIS_YEAR
+            ward__province__code=province_code, year=year
         )
     )
 
 
+def enrolment_of(code: str, year: int) -> Enrolment:
+    return Enrolment.objects.with_progress().get(ward__code=code, year=year)
+
+
 def table_sizes() -> dict[str, int]:
     models = [Province, Ward, CriteriaSet, Criterion, Enrolment, Assessment]
-    models += [Evidence, ReviewEvent, User, Membership]
+    models += [Evidence, ReviewEvent, User, Membership, UnitChange]
     return {m.__name__: m.objects.count() for m in models}
 
 
-def test_hanoi_has_26_wards_at_the_published_figures(loaded):
-    assert progress_of("Hà Nội") == {"19/22": 3, "18/22": 11, "16/22": 6, "15/22": 6}
-    hanoi = Enrolment.objects.filter(ward__province__name="Hà Nội", year=THIS_YEAR)
+def signed_in(username: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def test_only_the_official_units_of_hanoi_and_thanh_hoa_are_loaded(loaded):
+    # Both lists: 526 + 547 units until 30 June 2025, 126 + 166 since.
+    assert Ward.objects.filter(valid_to=dt.date(2025, 6, 30)).count() == 1073
+    assert Ward.objects.filter(valid_from=MERGER).count() == 292
+    assert set(Province.objects.values_list("code", flat=True)) == {"01", "38"}
+    assert Province.objects.count() == 4  # each before and since the merger
+
+
+def test_2023_runs_on_the_units_of_then_with_their_real_codes(loaded):
+    an_hung = enrolment_of("16435", PAST_YEAR)
+    assert an_hung.ward.name == "An Hưng" and an_hung.ward.kind == "phuong"
+    assert an_hung.ward.province.name == "Thanh Hóa"
+    assert an_hung.ward.province.valid_to == dt.date(2025, 6, 30)
+    phu_la = enrolment_of("09552", PAST_YEAR).ward
+    o_cho_dua = enrolment_of("00190", PAST_YEAR).ward
+    assert (phu_la.name, o_cho_dua.name) == ("Phú La", "Ô Chợ Dừa")
+    past = Enrolment.objects.filter(year=PAST_YEAR)
+    assert past.count() == len(PLANS_PAST)
+    assert not past.exclude(ward__valid_to=dt.date(2025, 6, 30)).exists()
+
+
+def test_2023_keeps_the_published_figures(loaded):
+    assert progress_of("01", PAST_YEAR) == {
+        "19/22": 3,
+        "18/22": 11,
+        "16/22": 6,
+        "15/22": 6,
+    }
+    hanoi = Enrolment.objects.filter(ward__province__code="01", year=PAST_YEAR)
     assert hanoi.filter(track="ministry").count() == 15
     assert hanoi.filter(track="province").count() == 11
-    assert set(hanoi.values_list("ward__name", flat=True)) >= {"Phú La", "Ô Chợ Dừa"}
+    an_hung = enrolment_of("16435", PAST_YEAR)
+    assert an_hung.progress == "18/22"
+    # Its other four were sent in the year's last fortnight and returned.
+    others = an_hung.assessments.exclude(status="approved")
+    assert list(others.values_list("status", flat=True)) == ["returned"] * 4
+    for criterion in others:
+        assert dt.datetime(2023, 12, 6, tzinfo=TZ) <= criterion.submitted_at
+        assert criterion.decided_at <= dt.datetime(2023, 12, 31, tzinfo=TZ)
 
 
-def test_hanoi_year_end_criteria_are_still_open(loaded):
-    open_year_end = Assessment.objects.filter(
-        enrolment__ward__province__name="Hà Nội",
-        enrolment__year=THIS_YEAR,
-        criterion__assessed="year_end",
+def test_nothing_of_2023_waits_and_its_complete_wards_were_recognised(loaded):
+    assert not Assessment.objects.filter(
+        enrolment__year=PAST_YEAR, status="submitted"
+    ).exists()
+    past = Enrolment.objects.with_progress().filter(year=PAST_YEAR)
+    complete = [e for e in past if e.is_complete]
+    assert [e.ward.name for e in complete] == ["Điện Biên"]
+    assert complete[0].recognition_number
+    assert complete[0].recognition_date.year == PAST_YEAR
+    assert past.exclude(recognition_number="").count() == 1
+    assert not (
+        Enrolment.objects.filter(year=THIS_YEAR).exclude(recognition_number="")
+    ).exists()
+
+
+def test_the_current_year_runs_on_the_units_that_took_the_2023_wards(loaded):
+    now = Enrolment.objects.filter(year=THIS_YEAR).select_related("ward")
+    assert now.count() == len(PLANS_NOW)
+    assert {e.ward.valid_from for e in now} == {MERGER}
+    took = set(
+        UnitChange.objects.filter(
+            predecessor__enrolments__year=PAST_YEAR,
+            predecessor__province__code="01",
+        ).values_list("successor__code", "successor__name")
     )
-    assert open_year_end.count() == 26 * 3
-    assert not open_year_end.filter(status="approved").exists()
+    hanoi_now = now.filter(ward__province__code="01")
+    assert set(hanoi_now.values_list("ward__code", "ward__name")) == took
+    for old, new in [
+        ("16435", {("14797", "Hạc Thành"), ("16417", "Đông Quang")}),
+        ("09552", {("09552", "Kiến Hưng"), ("09886", "Dương Nội")}),
+        ("00190", {("00190", "Ô Chợ Dừa"), ("00235", "Đống Đa")}),
+    ]:
+        assert (
+            set(
+                UnitChange.objects.filter(predecessor__code=old).values_list(
+                    "successor__code", "successor__name"
+                )
+            )
+            == new
+        )
+        assert {code for code, _name in new} <= set(
+            now.values_list("ward__code", flat=True)
+        )
 
 
-def test_an_hung_is_at_18_of_22_with_4_criteria_submitted(loaded):
-    enrolment = Enrolment.objects.with_progress().get(
-        ward__name="An Hưng", year=THIS_YEAR
+def test_the_current_year_has_progress_and_work_for_every_role(loaded):
+    assert progress_of("01", THIS_YEAR) == {
+        "17/22": 3,
+        "16/22": 3,
+        "15/22": 3,
+        "14/22": 2,
+        "13/22": 4,
+        "12/22": 4,
+        "11/22": 3,
+        "10/22": 3,
+        "9/22": 3,
+        "8/22": 2,
+        "7/22": 2,
+        "6/22": 1,
+    }
+    hac_thanh = enrolment_of("14797", THIS_YEAR)
+    assert hac_thanh.progress == "15/22"
+    statuses = Counter(hac_thanh.assessments.values_list("status", flat=True))
+    assert statuses["submitted"] == 2 and statuses["returned"] == 1
+    assert hac_thanh.assessments.get(criterion__number=10).status == "submitted"
+    # The year-end window is open on NOW's day: year-end criteria move too.
+    thanh_hoa = Assessment.objects.filter(
+        enrolment__ward__province__code="38", enrolment__year=THIS_YEAR
     )
-    assert enrolment.ward.province.name == "Thanh Hóa"
-    assert enrolment.progress == "18/22"
-    assert enrolment.assessments.filter(status="submitted").count() == 4
+    assert thanh_hoa.filter(status="submitted").count() >= 8
+    assert thanh_hoa.filter(status="returned").exists()
 
 
-def test_more_provinces_and_evidence_files_are_there(loaded):
-    assert Enrolment.objects.values("ward__province").distinct().count() >= 4
+def test_every_role_sees_its_own_and_the_units_it_took(loaded):
+    officer = Membership.objects.get(user__username="demo-officer")
+    assert officer.role == "officer"
+    assert (officer.ward.code, officer.ward.name) == ("14797", "Hạc Thành")
+    reviewer = Membership.objects.get(user__username="demo-reviewer")
+    assert reviewer.role == "reviewer"
+    assert (reviewer.province.code, reviewer.province.valid_from) == ("38", MERGER)
+    leader = Membership.objects.get(user__username="demo-leader")
+    assert leader.role == "provincial_leader"
+    assert (leader.province.code, leader.province.valid_from) == ("01", MERGER)
+
+    client = signed_in("demo-officer")
+    page = client.get("/wards/16435/")  # An Hưng, through Hạc Thành's lineage
+    assert page.status_code == 200 and page.context["enrolment"].year == PAST_YEAR
+    assert client.get("/wards/16417/").status_code == 404  # Đông Quang's own
+    assert client.get("/wards/09552/?year=2023").status_code == 404  # Phú La
+
+    queue = signed_in("demo-reviewer").get("/review/")
+    waiting = {
+        (a.enrolment.ward.code, a.criterion.number) for a in queue.context["page"]
+    }
+    assert ("14797", 10) in waiting
+    leader_client = signed_in("demo-leader")
+    assert leader_client.get("/dashboard/01/").status_code == 200
+    assert leader_client.get("/wards/09552/?year=2023").status_code == 200
+    assert leader_client.get("/dashboard/38/").status_code == 404
+
+
+def test_the_officer_lands_on_their_unit(loaded):
+    assert signed_in("demo-officer").get("/").url == "/wards/14797/"
+
+
+def test_2023_was_done_by_the_people_of_the_units_that_took_it(loaded):
+    """Each 2023 event's officer is now an officer of a unit that took the ward,
+    and each reviewer reviews for the province that took its province."""
+    for event in ReviewEvent.objects.filter(
+        assessment__enrolment__year=PAST_YEAR
+    ).select_related("assessment__enrolment__ward"):
+        membership = event.actor.memberships.get()
+        ward = event.assessment.enrolment.ward
+        if event.action in ("add_evidence", "submit"):
+            assert membership.ward.origins.filter(predecessor=ward).exists()
+        else:
+            assert membership.province.origins.filter(
+                predecessor=ward.province
+            ).exists()
+    officers = Membership.objects.filter(role="officer")
+    assert not officers.exclude(ward__valid_from=MERGER).exists()
+    # Of the units that took a ward: the one with its code, else its name,
+    # else the first by code.
+    assert officer_of_2023("09552") == "officer-09552"  # Phú La: Kiến Hưng
+    assert officer_of_2023("00073") == "officer-00082"  # Cửa Nam: Cửa Nam
+    assert officer_of_2023("16435") == "demo-officer"  # An Hưng: Hạc Thành
+
+
+def officer_of_2023(code: str) -> str:
+    return (
+        ReviewEvent.objects.filter(
+            assessment__enrolment__ward__code=code,
+            assessment__enrolment__year=PAST_YEAR,
+            action="add_evidence",
+        )
+        .select_related("actor")
+        .first()
+        .actor.username
+    )
+
+
+def test_evidence_files_and_returns_are_there(loaded):
     evidence = Evidence.objects.first()
     with evidence.file.open("rb") as handle:
         assert handle.read(5) == b"%PDF-"
@@ -93,26 +259,19 @@ def test_more_provinces_and_evidence_files_are_there(loaded):
 
 
 def test_the_demo_accounts_sign_in_with_the_demo_password(loaded):
-    for username in ["demo-officer", "demo-reviewer", "demo-leader"]:
+    for username in [
+        "demo-officer",
+        "demo-reviewer",
+        "demo-leader",
+        "demo-national",
+        "demo-admin",
+    ]:
         assert (
             authenticate(
                 RequestFactory().post("/"), username=username, password="kieumau-demo"
             )
             is not None
         )
-    for username in ["demo-national", "demo-admin"]:
-        assert (
-            authenticate(
-                RequestFactory().post("/"), username=username, password="kieumau-demo"
-            )
-            is not None
-        )
-    officer = Membership.objects.get(user__username="demo-officer")
-    assert officer.role == "officer" and officer.ward.name == "An Hưng"
-    reviewer = Membership.objects.get(user__username="demo-reviewer")
-    assert reviewer.role == "reviewer" and reviewer.province.name == "Thanh Hóa"
-    leader = Membership.objects.get(user__username="demo-leader")
-    assert leader.role == "provincial_leader" and leader.province.name == "Hà Nội"
     assert Membership.objects.get(user__username="demo-national").role == (
         "national_leader"
     )
@@ -121,14 +280,15 @@ def test_the_demo_accounts_sign_in_with_the_demo_password(loaded):
 
 def test_setting_up_twice_changes_nothing(loaded):
     before = table_sizes()
-    call_command("setup_demo", verbosity=0)
+    call_command("setup_demo", only_demo_provinces=True, verbosity=0)
     assert table_sizes() == before
 
 
 def test_reset_reloads_the_same_data(loaded):
-    call_command("setup_demo", reset=True, verbosity=0)  # now, not on NOW's day
+    # Now, not on NOW's day.
+    call_command("setup_demo", reset=True, only_demo_provinces=True, verbosity=0)
     before = table_sizes()
-    call_command("setup_demo", reset=True, verbosity=0)
+    call_command("setup_demo", reset=True, only_demo_provinces=True, verbosity=0)
     assert table_sizes() == before
 
 
@@ -141,37 +301,7 @@ def test_demo_codes_are_for_demo_accounts_only(loaded):
     call_command("demo_code", "demo-reviewer", stdout=out)
     assert out.getvalue().strip().isdigit() and len(out.getvalue().strip()) == 6
     with pytest.raises(CommandError):
-        call_command("demo_code", "officer-38002")
-
-
-def test_there_is_a_finished_year_and_the_current_one(loaded):
-    by_year = Counter(Enrolment.objects.values_list("year", flat=True))
-    assert by_year == {LAST_YEAR: len(demo.PLANS), THIS_YEAR: len(demo.PLANS)}
-    last = Enrolment.objects.with_progress().filter(year=LAST_YEAR)
-    # Nothing of a finished year still waits for review.
-    assert not Assessment.objects.filter(
-        enrolment__year=LAST_YEAR, status="submitted"
-    ).exists()
-    now = {
-        e.ward_id: e.approved_count
-        for e in Enrolment.objects.with_progress().filter(year=THIS_YEAR)
-    }
-    assert all(e.approved_count >= now[e.ward_id] for e in last)
-    complete = [e for e in last if e.is_complete]
-    assert len(complete) == 8
-    assert all(
-        e.recognition_number and e.recognition_date.year == LAST_YEAR for e in complete
-    )
-    assert (
-        not last.exclude(pk__in=[e.pk for e in complete])
-        .exclude(recognition_number="")
-        .exists()
-    )
-    assert (
-        not Enrolment.objects.filter(year=THIS_YEAR)
-        .exclude(recognition_number="")
-        .exists()
-    )
+        call_command("demo_code", "officer-16417")
 
 
 def test_every_event_happens_within_its_year_and_in_order(loaded):
@@ -181,7 +311,7 @@ def test_every_event_happens_within_its_year_and_in_order(loaded):
 
 
 def test_approvals_spread_over_the_months_of_each_year(loaded):
-    for year in (LAST_YEAR, THIS_YEAR):
+    for year in (PAST_YEAR, THIS_YEAR):
         months = {
             when.astimezone(TZ).month
             for when in ReviewEvent.objects.filter(

@@ -7,6 +7,7 @@ import pytest
 
 from assessments.models import Assessment, Enrolment
 from devdata import demo
+from devdata.demo_plans import PLANS_NOW, PLANS_PAST
 from devdata.timeline import TZ
 from tests.devdata.checks import (
     out_of_order,
@@ -26,19 +27,19 @@ DAYS = [
 @pytest.mark.django_db
 @pytest.mark.parametrize("now", DAYS, ids=[f"{d:%Y-%m-%d}" for d in DAYS])
 def test_loaded_on_any_day_the_events_stay_within_their_year(now):
-    demo.load_demo(now=now)
+    demo.load_demo(now=now, only_demo_provinces=True)
     assert Counter(Enrolment.objects.values_list("year", flat=True)) == {
-        now.year - 1: len(demo.PLANS),
-        now.year: len(demo.PLANS),
+        2023: len(PLANS_PAST),
+        now.year: len(PLANS_NOW),
     }
     assert out_of_their_year(now) == []
     assert out_of_order() == []
     assert year_end_submitted_early() == []
-    # The figures of the current year hold on any day.
-    an_hung = Enrolment.objects.with_progress().get(ward__code="38001", year=now.year)
+    # The figures hold on any day: 2023's, and the current year's.
+    an_hung = Enrolment.objects.with_progress().get(ward__code="16435", year=2023)
     assert an_hung.progress == "18/22"
     hanoi = Enrolment.objects.with_progress().filter(
-        ward__province__name="Hà Nội", year=now.year
+        ward__province__code="01", year=2023
     )
     assert Counter(e.progress for e in hanoi) == {
         "19/22": 3,
@@ -46,12 +47,17 @@ def test_loaded_on_any_day_the_events_stay_within_their_year(now):
         "16/22": 6,
         "15/22": 6,
     }
+    hac_thanh = Enrolment.objects.with_progress().get(ward__code="14797", year=now.year)
+    assert hac_thanh.progress == "15/22"
+    assert not Assessment.objects.filter(
+        enrolment__year=2023, status="submitted"
+    ).exists()
 
 
 @pytest.mark.django_db
 def test_before_the_window_opens_year_end_criteria_wait(settings):
     now = dt.datetime(2027, 6, 10, 15, 0, tzinfo=TZ)
-    demo.load_demo(now=now)
+    demo.load_demo(now=now, only_demo_provinces=True)
     year_end = Assessment.objects.filter(
         enrolment__year=2027, criterion__assessed="year_end"
     )
@@ -59,8 +65,8 @@ def test_before_the_window_opens_year_end_criteria_wait(settings):
         "in_progress",
         "not_started",
     }
-    # An Hưng's one other criterion waits for review, its year-end ones later.
-    an_hung = Assessment.objects.filter(
-        enrolment__ward__code="38001", enrolment__year=2027
+    # Hạc Thành's criterion 10 waits for review all the same.
+    hac_thanh = Assessment.objects.filter(
+        enrolment__ward__code="14797", enrolment__year=2027
     )
-    assert an_hung.filter(status="submitted").count() == 1
+    assert hac_thanh.get(criterion__number=10).status == "submitted"

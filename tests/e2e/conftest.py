@@ -50,7 +50,8 @@ def browser():
 @pytest.fixture
 def demo(transactional_db, settings):
     settings.DEMO_PASSWORD = PASSWORD
-    call_command("setup_demo", verbosity=0)
+    # Only the official units of the demo's provinces: loaded for every test.
+    call_command("setup_demo", only_demo_provinces=True, verbosity=0)
 
 
 @pytest.fixture

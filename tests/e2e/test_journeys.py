@@ -15,14 +15,15 @@ pytestmark = pytest.mark.e2e
 
 # The demo's current year is the year it is loaded in.
 YEAR = timezone.localdate().year
-CRITERION = f"/wards/38001/{YEAR}/10/"  # Phường An Hưng, criterion 10
+WARD = "/wards/14797/"  # Phường Hạc Thành, Thanh Hóa (since 1 July 2025)
+CRITERION = f"{WARD}{YEAR}/10/"  # its criterion 10, waiting for review
 
 
 @pytest.fixture
 def returned_last_week(demo):
-    """An Hưng's criterion 10 came back from review, so the ward is working on it."""
+    """Hạc Thành's criterion 10 came back from review, so the ward is working on it."""
     assessment = Assessment.objects.get(
-        enrolment__ward__code="38001", enrolment__year=YEAR, criterion__number=10
+        enrolment__ward__code="14797", enrolment__year=YEAR, criterion__number=10
     )
     workflow.return_for_rework(
         assessment,
@@ -51,8 +52,8 @@ def test_officer_uploads_and_submits_then_the_reviewer_returns(
     # 1. The officer, in Vietnamese, uploads two files and submits.
     page = open_page("demo-officer")
     assert page.locator("html").get_attribute("lang") == "vi"
-    assert "An Hưng" in page.inner_text("h1")
-    assert progress_on(page, "/wards/38001/") == "18/22"
+    assert progress_on(page, WARD) == "15/22"
+    assert "Hạc Thành" in page.inner_text("h1")
     page.click(f"a[href='{CRITERION}']")
     plan = tmp_path / "Kế hoạch tuần tra.pdf"
     plan.write_bytes(files.pdf("plan"))
@@ -90,26 +91,40 @@ def test_the_officer_answers_the_return_then_the_reviewer_approves(
     page.click("text=Trình xét duyệt")
     log_out(page)
 
-    # The reviewer approves: 18/22 becomes 19/22 on the ward page and dashboard.
+    # The reviewer approves: 15/22 becomes 16/22 on the ward page and dashboard.
     log_in(page, "demo-reviewer")
-    assert progress_on(page, "/wards/38001/") == "18/22"
+    assert progress_on(page, WARD) == "15/22"
     page.goto(CRITERION)
     page.click("form[action$='/approve/'] button")
     assert "Đã phê duyệt" in page.inner_text(".badge.big")
-    assert progress_on(page, "/wards/38001/") == "19/22"
+    assert progress_on(page, WARD) == "16/22"
     page.goto("/dashboard/38/")
-    row = page.locator("table.ranked tr", has_text="An Hưng")
-    assert "19/22" in row.inner_text()
+    row = page.locator("table.ranked tr", has_text="Hạc Thành")
+    assert "16/22" in row.inner_text()
+
+
+def test_the_officer_reads_the_2023_record_of_a_ward_their_unit_took(open_page):
+    page = open_page("demo-officer")
+    page.goto(WARD)
+    page.click(".lineage a:has-text('Phường An Hưng (16435)')")
+    page.click("ul.unit-results a:has-text('Phường An Hưng')")
+    assert "An Hưng" in page.inner_text("h1")
+    assert "year=2023" in page.url
+    assert page.locator(".big-progress .progress-figure").inner_text() == "18/22"
+    # Read only: An Hưng is not the officer's own unit.
+    page.locator(".criteria a.title").first.click()
+    assert "/wards/16435/2023/" in page.url
+    assert page.locator("input[name=files]").count() == 0
 
 
 def test_a_leader_filters_the_province_and_downloads_the_xlsx(open_page):
     page = open_page("demo-leader")
     page.click("nav.main-nav >> text=Bảng theo dõi")
     assert page.url.split("?")[0].endswith("/dashboard/01/")
-    assert "3 phường đạt 19/22" in page.inner_text(".sentence")
+    assert "3 phường đạt 17/22" in page.inner_text(".sentence")
     page.select_option("select[name=track]", "province")
     page.click("form.filters button")
-    assert page.locator("table.ranked tbody tr").count() == 11
+    assert page.locator("table.ranked tbody tr").count() == 19
     with page.expect_download() as info:
         page.click("a[href*='/dashboard/export/wards.xlsx']")
     download = info.value
@@ -117,7 +132,7 @@ def test_a_leader_filters_the_province_and_downloads_the_xlsx(open_page):
     sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
     rows = list(sheet.values)
     assert rows[0][1] == "Phường"
-    assert len(rows) == 1 + 11
+    assert len(rows) == 1 + 19
     assert {row[2] for row in rows[1:]} == {"Do Công an tỉnh, thành phố bổ sung"}
 
 
@@ -135,7 +150,7 @@ def test_switching_to_english_and_back(open_page):
 
 def test_phone_pages_need_no_sideways_scrolling(open_page, returned_last_week):
     page = open_page("demo-officer", phone=True)
-    for url in ["/wards/38001/", CRITERION]:
+    for url in [WARD, CRITERION]:
         page.goto(url)
         width = page.evaluate("document.documentElement.clientWidth")
         assert page.evaluate("document.documentElement.scrollWidth") <= width, url

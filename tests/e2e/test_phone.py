@@ -10,9 +10,9 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 DESK = {"width": 1366, "height": 768}
-WARD = "/wards/38001/"  # Phường An Hưng, Thanh Hóa
+WARD = "/wards/14797/"  # Phường Hạc Thành, Thanh Hóa
 CRITERION = "criterion 10 of the ward page"  # its URL holds the demo's year
-DOSSIER = "/wards/38001/dossier/"
+DOSSIER = "/wards/14797/dossier/"
 
 # Each role and the main pages it sees.
 PAGES = {

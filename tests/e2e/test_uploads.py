@@ -18,7 +18,7 @@ NAMES = ["chuong-trinh.exe", "trong.pdf", "lon.pdf", "bao-cao.pdf"]
 
 @pytest.fixture
 def criterion(returned_last_week):
-    """An Hưng's criterion 10, back with the ward: files can be added."""
+    """Hạc Thành's criterion 10, back with the ward: files can be added."""
     return returned_last_week
 
 
