@@ -118,6 +118,10 @@ bench: install ## National-scale benchmark on PostgreSQL (BENCH_DATABASE_URL).
 		SECURE_SSL_REDIRECT=false BEHIND_TLS_PROXY=false \
 		PRIVATE_MEDIA_ROOT="$(CURDIR)/var/bench-media"; \
 	$(PY) scripts/database.py create && \
+	{ $(PY) manage.py generate_national --check; status=$$?; \
+	  if [ $$status -eq 3 ]; then echo "Starting again from an empty database."; \
+	    $(PY) scripts/database.py drop && $(PY) scripts/database.py create; \
+	  elif [ $$status -ne 0 ]; then exit $$status; fi; } && \
 	$(PY) manage.py migrate --no-input --verbosity 0 && \
 	$(PY) manage.py generate_national && \
 	$(PY) manage.py bench_pages --requests 30 && \

@@ -1,4 +1,12 @@
-"""National-scale data for the benchmark: 34 provinces, 3,321 wards, two years.
+"""National-scale data for the benchmark on the real map: the official lists
+of provinces and units (wards/data/) with their lineage, every unit enrolled.
+
+A year's enrolments are of the units in force on its last day, the day the
+year's results are decided: for 2025 and later the 34 provinces and 3,321
+units in force since 1 July 2025, for earlier years the 63 provinces and
+10,040 units before them. Both lists are always loaded, lineage included,
+so ward pages, scopes and searches meet the former units as they would in
+production.
 
 Written with PostgreSQL's COPY (bulk_create elsewhere), in one transaction.
 Every state it writes comes with the review events that would have led to
@@ -11,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
@@ -18,94 +27,114 @@ from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from access.models import Membership
 from accounts.models import User
 from assessments.models import Assessment, Enrolment, Evidence, ReviewEvent
 from assessments.services import import_criteria_file
-from core.collation import fold
-from wards.models import Province, Ward
+from criteria.fileformat import ILLUSTRATIVE_SET
+from wards.models import Province, UnitChange, Ward
+from wards.units import import_official
 
-from .demo import CRITERIA_FILE, demo_pdf
+from .demo import demo_pdf
 
-PROVINCES = [
-    "Hà Nội", "Huế", "Lai Châu", "Điện Biên", "Sơn La", "Lạng Sơn", "Quảng Ninh",
-    "Thanh Hóa", "Nghệ An", "Hà Tĩnh", "Cao Bằng", "Tuyên Quang", "Lào Cai",
-    "Thái Nguyên", "Phú Thọ", "Bắc Ninh", "Hưng Yên", "Hải Phòng", "Ninh Bình",
-    "Quảng Trị", "Đà Nẵng", "Quảng Ngãi", "Gia Lai", "Khánh Hòa", "Lâm Đồng",
-    "Đắk Lắk", "Hồ Chí Minh", "Đồng Nai", "Tây Ninh", "Cần Thơ", "Vĩnh Long",
-    "Đồng Tháp", "Cà Mau", "An Giang",
-]  # fmt: skip
-WARDS = 3321
-BIGGEST = 240  # Hồ Chí Minh: a province of more than 200 wards
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 S = Assessment.Status
 SAMPLE_NAME = "evidence/bench/sample.pdf"
 
 
+def year_end(year: int) -> dt.date:
+    return dt.date(year, 12, 31)
+
+
+def units_of(year: int):
+    """The units a year enrols: those in force on its last day."""
+    return Ward.objects.valid_on(year_end(year))
+
+
+def invented_data() -> bool:
+    """Whether the database holds the invented provinces ("N01"…) and units
+    ("N00001"…) of the generator before the real map."""
+    return Province.objects.filter(code__startswith="N").exists()
+
+
 def is_loaded(years: Sequence[int]) -> bool:
-    return Enrolment.objects.filter(
-        year__in=years, ward__code__startswith="N"
-    ).count() == WARDS * len(years)
+    """Whether the national data for `years`, and nothing else, is there:
+    every unit in force at the end of each year enrolled for it, once."""
+    if invented_data():
+        return False
+    expected = {year: units_of(year).count() for year in years}
+    enrolled = dict(
+        Enrolment.objects.order_by().values_list("year").annotate(n=Count("pk"))
+    )
+    return all(expected.values()) and enrolled == expected
 
 
-def ward_counts(total: int = WARDS, biggest: int = BIGGEST) -> list[int]:
-    """Wards per province: one of 240, the rest spread to make 3,321."""
-    rest = total - biggest
-    base, extra = divmod(rest, len(PROVINCES) - 1)
-    counts = [base + (1 if i < extra else 0) for i in range(len(PROVINCES) - 1)]
-    counts.insert(PROVINCES.index("Hồ Chí Minh"), biggest)
-    return counts
+def _account(prefix: str, thing: Province | Ward) -> str:
+    """A user name per unit or province; codes repeat across the two lists."""
+    if thing.valid_to is None:
+        return f"{prefix}-{thing.code}"
+    return f"{prefix}-{thing.code}-until-{thing.valid_to:%Y}"
+
+
+def _chosen(wards: Iterable[Ward], per_province: int | None) -> list[Ward]:
+    if per_province is None:
+        return list(wards)
+    taken: dict[int, int] = defaultdict(int)
+    chosen = []
+    for ward in wards:
+        if taken[ward.province_id] < per_province:
+            taken[ward.province_id] += 1
+            chosen.append(ward)
+    return chosen
 
 
 @transaction.atomic
 def generate(
-    *,
-    years: Sequence[int],
-    seed: int = 2026,
-    total: int = WARDS,
-    biggest: int = BIGGEST,
+    *, years: Sequence[int], seed: int = 2026, per_province: int | None = None
 ) -> dict[str, int]:
-    """Create the national data set for `years`; returns the row counts."""
+    """Load the official lists, enrol the units of `years` and fill their
+    assessments, evidence and events; returns the row counts.
+
+    `per_province` enrols only that many units of each province (tests).
+    Refuses a database that has provinces already.
+    """
+    if Province.objects.exists():
+        raise ValueError(
+            "The database has provinces already: generate the national data in a "
+            "database of its own (make bench uses kieumau_bench)."
+        )
     rng = random.Random(seed)  # noqa: S311 - benchmark data
-    criteria_set = import_criteria_file(CRITERIA_FILE).criteria_set
+    criteria_set = import_criteria_file(ILLUSTRATIVE_SET).criteria_set
     criteria = list(criteria_set.criteria.order_by("number"))
     sample = demo_pdf("Kieu Mau national benchmark evidence")
     if not default_storage.exists(SAMPLE_NAME):
         default_storage.save(SAMPLE_NAME, ContentFile(sample))
     sample_hash = hashlib.sha256(sample).hexdigest()
 
-    taken = Province.objects.filter(name__in=PROVINCES).values_list("name", flat=True)
-    if taken:
-        raise ValueError(
-            f"Provinces {', '.join(taken)} exist already: generate the national "
-            "data in a database of its own (make bench uses kieumau_bench)."
+    for name, result in import_official():
+        if result.refusals:
+            raise ValueError(f"The official {name} list: {result.refusals[0]}")
+    wards_of = {
+        year: _chosen(
+            units_of(year)
+            .select_related("province")
+            .order_by("province__code", "code"),
+            per_province,
         )
-    provinces = Province.objects.bulk_create(
-        [Province(code=f"N{i + 1:02d}", name=name) for i, name in enumerate(PROVINCES)]
-    )
-    wards: list[Ward] = []
-    for province, count in zip(provinces, ward_counts(total, biggest), strict=True):
-        for _ in range(count):
-            n = len(wards) + 1
-            name = f"Phường {n:04d}"
-            wards.append(
-                Ward(
-                    code=f"N{n:05d}",
-                    name=name,
-                    folded_name=fold(name),
-                    province=province,
-                )
-            )
-    Ward.objects.bulk_create(wards, batch_size=5000)
+        for year in years
+    }
+    wards = list({w.pk: w for year in years for w in wards_of[year]}.values())
+    provinces = list({w.province_id: w.province for w in wards}.values())
     password = make_password(None)
     officers = User.objects.bulk_create(
-        [User(username=f"n-officer-{w.code}", password=password) for w in wards],
+        [User(username=_account("n-officer", w), password=password) for w in wards],
         batch_size=5000,
     )
     reviewers = User.objects.bulk_create(
-        [User(username=f"n-reviewer-{p.code}", password=password) for p in provinces]
+        [User(username=_account("n-reviewer", p), password=password) for p in provinces]
     )
     Membership.objects.bulk_create(
         [
@@ -129,7 +158,7 @@ def generate(
                 track="ministry" if rng.random() < 0.6 else "province",
             )
             for year in years
-            for ward in wards
+            for ward in wards_of[year]
         ],
         batch_size=5000,
     )
@@ -233,8 +262,10 @@ def generate(
         event_rows,
     )  # fmt: skip
     return {
-        "provinces": len(provinces),
-        "wards": len(wards),
+        "provinces": Province.objects.count(),
+        "units": Ward.objects.count(),
+        "unit changes": UnitChange.objects.count(),
+        "enrolled units": len(wards),
         "enrolments": len(enrolments),
         "assessments": len(plans),
         "evidence": len(evidence_rows),

@@ -1,25 +1,68 @@
+import csv
+import datetime as dt
 import hashlib
+from collections import Counter
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from assessments.models import Assessment, Enrolment, Evidence, ReviewEvent
 from devdata import national
-from wards.models import Province
+from wards.models import Province, Ward
+from wards.units import DATA
+
+PER_PROVINCE = 2
+
+
+def official_counts(name: str) -> Counter:
+    """Units per province short name in a shipped list, read from the CSV."""
+    with open(DATA / f"provinces-{name}.csv", encoding="utf-8") as handle:
+        province = {row["code"]: row["short_name"] for row in csv.DictReader(handle)}
+    with open(DATA / f"units-{name}.csv", encoding="utf-8") as handle:
+        return Counter(province[row["province_code"]] for row in csv.DictReader(handle))
 
 
 @pytest.fixture(scope="module")
 def generated(module_db):
-    """National-scale data in miniature, generated once for the module."""
-    return national.generate(years=[2025, 2026], total=70, biggest=4)
+    """The real units with a few enrolled per province, generated once."""
+    return national.generate(years=[2024, 2025], per_province=PER_PROVINCE)
+
+
+def test_the_national_generator_loads_the_real_units(db, generated):
+    current = Ward.objects.valid_on(dt.date(2025, 12, 31))
+    assert Province.objects.valid_on(dt.date(2025, 12, 31)).count() == 34
+    assert current.count() == 3321
+    assert not current.filter(code__startswith="N").exists()
+    shipped = official_counts("2025")
+    assert shipped["Hồ Chí Minh"] == 168 and shipped["Hà Nội"] == 126
+    for name in ("Hồ Chí Minh", "Hà Nội"):
+        assert current.filter(province__name=name).count() == shipped[name]
+    # The list before 1 July 2025 and the lineage come too.
+    before = Ward.objects.valid_on(dt.date(2024, 12, 31))
+    assert Province.objects.valid_on(dt.date(2024, 12, 31)).count() == 63
+    assert before.count() == 10040 == sum(official_counts("legacy").values())
+    assert generated["units"] == 3321 + 10040 == Ward.objects.count()
+    assert generated["unit changes"] > 10000
+    assert not Ward.objects.filter(folded_name="").exists()
+
+
+def test_each_year_enrols_the_units_in_force_at_its_end(db, generated):
+    for year, provinces in [(2024, 63), (2025, 34)]:
+        enrolments = Enrolment.objects.filter(year=year).select_related("ward")
+        assert enrolments.count() == provinces * PER_PROVINCE
+        assert all(e.ward.valid_on(dt.date(year, 12, 31)) for e in enrolments)
+    assert generated["enrolments"] == (63 + 34) * PER_PROVINCE
+    # 2025 enrols the units in force since 1 July 2025, 2024 those before.
+    assert not Enrolment.objects.filter(year=2025, ward__valid_to__isnull=False)
+    assert not Enrolment.objects.filter(year=2024, ward__valid_to__isnull=True)
 
 
 def test_the_national_generator_writes_consistent_data(db, generated):
     counts = generated
-    assert counts["provinces"] == 34 == Province.objects.count()
-    assert Enrolment.objects.filter(year=2026).count() == 70
-    assert counts["assessments"] == 70 * 2 * 22 == Assessment.objects.count()
-    assert national.ward_counts(national.WARDS, national.BIGGEST)[26] == 240
-    assert sum(national.ward_counts()) == 3321
+    assert counts["assessments"] == counts["enrolments"] * 22
+    assert counts["assessments"] == Assessment.objects.count()
     # Every assessment past "not started" has evidence and the events to match.
     started = Assessment.objects.exclude(status="not_started")
     assert not started.filter(evidence=None).exists()
@@ -40,18 +83,32 @@ def test_the_national_generator_writes_consistent_data(db, generated):
     assert Evidence.objects.count() == counts["evidence"]
 
 
-def test_the_page_benchmark_runs_and_prints_its_table(db, generated, settings):
-    from io import StringIO
+def test_the_check_tells_when_the_data_is_not_the_national_data(db, generated):
+    # A sample of the units enrolled: not what make bench can build on.
+    assert not national.is_loaded([2024, 2025])
+    with pytest.raises(CommandError, match="other data") as caught:
+        call_command("generate_national", "--check", years=[2024, 2025])
+    assert caught.value.returncode == 3
+    # Every unit enrolled: it is.
+    criteria_set = Enrolment.objects.first().criteria_set
+    for year in (2024, 2025):
+        missing = national.units_of(year).exclude(enrolments__year=year)
+        Enrolment.objects.bulk_create(
+            Enrolment(ward=w, year=year, criteria_set=criteria_set, track="ministry")
+            for w in missing
+        )
+    assert national.is_loaded([2024, 2025])
+    assert not national.is_loaded([2025, 2026])
+    call_command("generate_national", "--check", years=[2024, 2025], stdout=StringIO())
 
+
+def test_the_page_benchmark_runs_on_the_largest_province(db, generated, settings):
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
-
-    from django.core.management import call_command
-
     out = StringIO()
-    call_command("bench_pages", requests=2, stdout=out)
+    call_command("bench_pages", requests=2, year=2025, stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[1].split()[:2] == ["page", "queries"]
     labels = [line.split("  ")[0] for line in lines[2:]]
     assert labels[0] == "minimal view (/healthz)"
-    assert any(label.startswith("province dashboard (Hồ Chí Minh") for label in labels)
+    assert "province dashboard (Hồ Chí Minh, 168 units)" in labels
     assert len(labels) == 8

@@ -8,18 +8,20 @@ as the yardstick, and each page is shown as a multiple of it.
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries
+from django.db.models import Count
 from django.test import Client
 
 from access.models import Membership
 from accounts.models import User
 from assessments.models import Assessment, Enrolment
 from devdata.clients import pass_second_factor
-from wards.models import Province
+from wards.models import Province, Ward
 
 
 class Command(BaseCommand):
@@ -77,7 +79,7 @@ class Command(BaseCommand):
 
     def targets(self, year: int):
         national = self.user("bench-national", Membership.Role.NATIONAL_LEADER)
-        province = self.biggest_province(year)
+        province, size = self.biggest_province(year)
         leader = self.user(
             "bench-leader", Membership.Role.PROVINCIAL_LEADER, province=province
         )
@@ -98,12 +100,11 @@ class Command(BaseCommand):
             .first()
         )
         number = assessment.criterion.number
-        size = Enrolment.objects.filter(ward__province=province, year=year).count()
         return [
             ("minimal view (/healthz)", None, "/healthz"),
             ("national dashboard", national, f"/dashboard/?year={year}"),
             (
-                f"province dashboard ({province.name}, {size} wards)",
+                f"province dashboard ({province.name}, {size} units)",
                 leader,
                 f"/dashboard/{province.code}/?year={year}",
             ),
@@ -127,16 +128,19 @@ class Command(BaseCommand):
         client.force_login(user)
         pass_second_factor(client, user, device_name="bench")
 
-    def biggest_province(self, year: int) -> Province:
-        from django.db.models import Count, Q
-
-        return (
-            Province.objects.annotate(
-                n=Count("wards__enrolments", filter=Q(wards__enrolments__year=year))
-            )
-            .order_by("-n", "code")
+    def biggest_province(self, year: int) -> tuple[Province, int]:
+        """The province with the most units in force at the end of `year`
+        (of those with an enrolment that year), and that number."""
+        enrolled = Enrolment.objects.filter(year=year).values("ward__province")
+        row = (
+            Ward.objects.valid_on(dt.date(year, 12, 31))
+            .filter(province__in=enrolled)
+            .values("province")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "province")
             .first()
         )
+        return Province.objects.get(pk=row["province"]), row["n"]
 
     def user(self, username: str, role: str, **scope) -> User:
         user, _created = User.objects.get_or_create(username=username)

@@ -1,25 +1,43 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from devdata import national
+from wards.models import Province
+
+# The exit status of --check when the database must start again empty.
+STALE = 3
 
 
 class Command(BaseCommand):
     help = (
-        "Generate national-scale data (34 provinces, 3,321 wards, this year and "
-        "last) for the benchmark, unless it is there already. Use a database of "
-        "its own."
+        "Generate national-scale data on the official units (34 provinces and "
+        "3,321 units, with the lists before them and their lineage; every unit "
+        "enrolled this year and last) for the benchmark, unless it is there "
+        "already. Use a database of its own."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--years", type=int, nargs="+", default=None)
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help=(
+                f"Generate nothing; exit with status {STALE} if the database holds "
+                "something the generator cannot build on (the invented units of "
+                "an earlier generator, other data, other years), so that it can "
+                "start again from an empty database."
+            ),
+        )
 
-    def handle(self, *args, years, **options):
+    def handle(self, *args, years, check, **options):
         this_year = timezone.localdate().year
         years = years or [this_year - 1, this_year]
+        if check:
+            self.check_reusable(years)
+            return
         if national.is_loaded(years):
             self.stdout.write(f"National data for {years} is already there.")
             return
@@ -35,3 +53,22 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - start
         figures = ", ".join(f"{value:,} {name}" for name, value in counts.items())
         self.stdout.write(f"Generated {figures} in {elapsed:.1f} s.")
+
+    def check_reusable(self, years: list[int]) -> None:
+        """Return if the database is empty or holds the national data for
+        `years`; else fail with STALE, saying why. Safe before `migrate`."""
+        if "wards_province" not in connection.introspection.table_names():
+            return
+        try:
+            if national.invented_data():
+                reason = "the invented provinces and units of an earlier generator"
+            elif not Province.objects.exists() or national.is_loaded(years):
+                return
+            else:
+                reason = f"other data than the national data for {years}"
+        except DatabaseError:
+            reason = "tables of an earlier version of the app"
+        raise CommandError(
+            f"The database holds {reason}: start again from an empty one.",
+            returncode=STALE,
+        )
