@@ -80,3 +80,17 @@ def test_an_empty_or_odd_query_finds_nothing_calmly(client, national, merged):
         response = search(client, query)
         assert response.status_code == 200
         assert "Phường An Hưng" not in response.text
+
+
+def test_the_name_itself_comes_first_and_words_must_begin_with_it(
+    client, national, merged
+):
+    from wards.models import Province
+
+    other = Province.objects.get(code="01")
+    Ward.objects.create(code="99001", name="Chấn Hưng", province=other)
+    Ward.objects.create(code="99002", name="Tân An Hưng", province=other)
+    client.force_login(national)
+    page = search(client, "an hung").text
+    assert "Chấn Hưng" not in page  # "an hung" is inside a word there
+    assert page.index("Phường An Hưng") < page.index("Tân An Hưng")
