@@ -73,6 +73,8 @@ def module_db(django_db_setup, django_db_blocker, tmp_path_factory):
     still runs in a savepoint of its own, so what it changes is undone, and
     everything is rolled back at the end of the module.
     """
+    name = str(connection.settings_dict["NAME"])
+    assert "test" in name or "memorydb" in name, f"not a test database: {name}"
     root = tmp_path_factory.mktemp("media")
     with (
         django_db_blocker.unblock(),
@@ -144,7 +146,14 @@ def national(db):
 
 def pytest_collection_modifyitems(config, items):
     """Browser journeys first: they are the longest, and spread over the cores
-    (`make test`) the suite ends sooner when the longest tests start first."""
+    (`make test`) the suite ends sooner when the longest tests start first.
+
+    A test that reads data built by `module_db` is a database test, so that
+    pytest-django sets up the test database even when it runs alone; without
+    the mark, such a module run by itself read the development database."""
+    for item in items:
+        if "module_db" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.django_db)
     items.sort(key=lambda item: "e2e" not in item.keywords)
 
 
