@@ -15,6 +15,7 @@ what was saved, or nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -33,7 +34,8 @@ from django.db import connection, transaction
 from django.db.models import Model
 
 from assessments.models import Evidence
-from wards.models import Province
+from core.collation import fold
+from wards.models import NATIONWIDE_MERGER, Province
 
 from .integrity import sha256_of, stored_names
 
@@ -44,11 +46,14 @@ EXCLUDED = [
     "sessions",
     "axes",
     "accounts.usersession",
+    # Files still arriving: their bytes are not evidence and not kept.
+    "evidence.partialupload",
 ]
-# Format 2: enrolments are `evidence.enrolment` and memberships
-# `access.membership`. Format 1 archives named them `wards.*`; restore
-# translates them.
-FORMAT = 2
+# Format 3: units have periods and lineage (`wards.unitchange`); format 2
+# archives marked a unit `active` or `merged_into` another. Format 2:
+# enrolments are `evidence.enrolment` and memberships `access.membership`;
+# format 1 archives named them `wards.*`. Restore translates older archives.
+FORMAT = 3
 MOVED_MODELS = {
     ("wards", "enrolment"): ("evidence", "enrolment"),
     ("wards", "membership"): ("access", "membership"),
@@ -163,12 +168,19 @@ def back_up(path: Path) -> dict:
 
 def upgrade(manifest: dict, rows: list[dict]) -> tuple[dict, list[dict]]:
     """An older archive's manifest and rows, in the labels of this version."""
-    if manifest.get("format", 1) >= FORMAT:
-        return manifest, rows
+    version = manifest.get("format", 1)
+    if version < 2:
+        manifest, rows = _from_format_1(manifest, rows)
+    if version < 3:
+        manifest, rows = _from_format_2(manifest, rows)
+    return manifest, rows
+
+
+def _from_format_1(manifest: dict, rows: list[dict]) -> tuple[dict, list[dict]]:
     labels = {f"{a}.{m}": f"{b}.{n}" for (a, m), (b, n) in MOVED_MODELS.items()}
     manifest = {
         **manifest,
-        "format": FORMAT,
+        "format": 2,
         "counts": {labels.get(k, k): v for k, v in manifest["counts"].items()},
         # Format 1 counted the main tables only.
         "partial_counts": True,
@@ -190,6 +202,44 @@ def upgrade(manifest: dict, rows: list[dict]) -> tuple[dict, list[dict]]:
         row["model"] = labels.get(row["model"], row["model"])
         row["fields"] = {name: moved(value) for name, value in row["fields"].items()}
     return manifest, rows
+
+
+def _from_format_2(manifest: dict, rows: list[dict]) -> tuple[dict, list[dict]]:
+    """Units in time: as migration wards.0004 does to a database, an inactive
+    unit was closed the day before the 2025 merger and a merged one gave all
+    its area to the unit it was merged into. Tables that format 2 did not have
+    are not counted (they are empty, or follow from these rows)."""
+    changes = []
+    for row in rows:
+        if row["model"] != "wards.ward":
+            continue
+        fields = row["fields"]
+        active = fields.pop("active", True)
+        merged_into = fields.pop("merged_into", None)
+        if not active:
+            fields["valid_to"] = (NATIONWIDE_MERGER - dt.timedelta(days=1)).isoformat()
+        fields["folded_name"] = fold(fields.get("name", ""))
+        if merged_into is not None:
+            changes.append(
+                {
+                    "model": "wards.unitchange",
+                    "pk": len(changes) + 1,
+                    "fields": {
+                        "predecessor": row["pk"],
+                        "successor": merged_into,
+                        "effective": NATIONWIDE_MERGER.isoformat(),
+                        "partial": False,
+                    },
+                }
+            )
+    counts = {
+        label: count
+        for label, count in manifest["counts"].items()
+        if label not in EXCLUDED
+    }
+    counts["wards.unitchange"] = len(changes)
+    manifest = {**manifest, "format": 3, "counts": counts, "partial_counts": True}
+    return manifest, rows + changes
 
 
 def _media(archive: tarfile.TarFile):

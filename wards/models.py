@@ -36,6 +36,8 @@ KIND_PREFIXES: dict[str, str] = {
     WardKind.HUYEN: "Huyện",
 }
 PROVINCE_PREFIXES = ("Thành phố", "Tỉnh")
+# The day the 63 provinces became 34 and some 10,000 units 3,321.
+NATIONWIDE_MERGER = dt.date(2025, 7, 1)
 
 
 class ValidQuerySet(models.QuerySet):

@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 import json
 import tarfile
@@ -11,11 +12,12 @@ from django.db import connection
 
 from access.models import Membership
 from assessments.models import Assessment, Enrolment, Evidence, ReviewEvent
+from core.collation import fold
 from ops import backup
 from ops.integrity import check, stored_names
 from tests import files
 from tests.factories import add_file
-from wards.models import Province
+from wards.models import Province, UnitChange, Ward
 
 Status = Assessment.Status
 
@@ -102,6 +104,7 @@ def test_an_archive_of_the_first_version_speaks_the_new_labels():
         "wards.ward": 3,
         "evidence.enrolment": 2,
         "access.membership": 1,
+        "wards.unitchange": 0,
     }
     assert [row["model"] for row in rows] == [
         "wards.ward",
@@ -117,6 +120,75 @@ def test_an_archive_of_the_first_version_speaks_the_new_labels():
     ]
     # An archive of this version is left as it is.
     assert backup.upgrade(manifest, rows) == (manifest, rows)
+
+
+def as_format_2(archive_path, out_path) -> None:
+    """The archive the version before units in time would have written."""
+    with tarfile.open(archive_path, "r:gz") as archive:
+        manifest = json.load(archive.extractfile("manifest.json"))
+        rows = json.load(archive.extractfile("data.json"))
+        members = [
+            (m, archive.extractfile(m).read())
+            for m in archive.getmembers()
+            if m.name.startswith("media/")
+        ]
+    new_tables = {"wards.unitchange", "wards.provincechange"}
+    old_rows = []
+    for row in rows:
+        if row["model"] in new_tables:
+            continue
+        if row["model"] == "wards.ward":
+            fields = row["fields"]
+            for name in ("valid_from", "valid_to", "latitude", "longitude"):
+                fields.pop(name)
+            fields.pop("folded_name")
+            fields["active"] = True
+            fields["merged_into"] = None
+        old_rows.append(row)
+    wards = [row for row in old_rows if row["model"] == "wards.ward"]
+    wards[0]["fields"]["active"] = False
+    wards[0]["fields"]["merged_into"] = wards[1]["pk"]
+    manifest["format"] = 2
+    manifest["counts"] = {
+        label: count
+        for label, count in manifest["counts"].items()
+        if label not in new_tables and label != "wards.provincechange"
+    }
+    with tarfile.open(out_path, "w:gz") as archive:
+        for name, body in (
+            ("data.json", json.dumps(old_rows).encode()),
+            ("manifest.json", json.dumps(manifest).encode()),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            archive.addfile(info, io.BytesIO(body))
+        for member, body in members:
+            archive.addfile(member, io.BytesIO(body))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_archive_of_the_version_before_units_in_time_restores(
+    tmp_path, settings, dossiers
+):
+    """The backups a deployment took before this version still restore: an
+    inactive unit is closed, a merged one has its lineage, names are searchable."""
+    archive = tmp_path / "kieumau.tar.gz"
+    call_command("backup", str(archive), verbosity=0)
+    old = tmp_path / "format-2.tar.gz"
+    as_format_2(archive, old)
+    gone, kept = Ward.objects.order_by("pk")[:2]
+    call_command("flush", interactive=False, verbosity=0)
+    fresh_media(settings, tmp_path / "fresh-media")
+    call_command("restore", str(old), verbosity=0)
+    gone, kept = Ward.objects.get(pk=gone.pk), Ward.objects.get(pk=kept.pk)
+    assert gone.valid_to == dt.date(2025, 6, 30) and kept.valid_to is None
+    assert list(UnitChange.objects.values_list("predecessor", "successor")) == [
+        (gone.pk, kept.pk)
+    ]
+    assert kept.folded_name == fold(kept.name) != ""
+    assert check().clean
+    restored = Enrolment.objects.with_progress().get(ward__code=dossiers.ward.code)
+    assert restored.progress == "1/22"
 
 
 def fresh_media(settings, folder) -> None:
