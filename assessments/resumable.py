@@ -71,7 +71,7 @@ def start(
     if not workflow.may(actor, workflow.Action.ADD_EVIDENCE, assessment):
         raise workflow.NotAllowed(_("You are not allowed to do this."))
     if not open_to_files(assessment, actor):
-        raise workflow.WorkflowError(CLOSED())
+        raise workflow.WorkflowError(closed_to_files())
     check_declared(name, size)
     if not SHA256.fullmatch(sha256):
         raise UploadRefused(_("The file's checksum is missing or malformed."))
@@ -116,7 +116,8 @@ def open_to_files(assessment: Assessment, actor: Any) -> bool:
     return workflow.Action.ADD_EVIDENCE in workflow.available_actions(actor, assessment)
 
 
-def CLOSED() -> str:  # noqa: N802 (a message, read when said)
+def closed_to_files() -> str:
+    """Why a criterion takes no more files (said when it happens)."""
     return _(
         "This criterion takes no files now (it was submitted or decided "
         "meanwhile). Reload the page to see where it stands."

@@ -495,11 +495,7 @@ def plan(
         list(provinces),
         list(province_changes),
         old_provinces,
-        set(
-            ProvinceChange.objects.filter(predecessor__code__in=codes).values_list(
-                "predecessor__code", "successor__code", "effective"
-            )
-        ),
+        _known_links(ProvinceChange, codes),
         result.provinces,
         result.refusals,
         differs=_province_differs,
@@ -540,8 +536,8 @@ def plan(
         return None
 
     for row in units:
-        result.province_of[(row.code, row.valid_from)] = province_of(row)
-        if province_of(row) is None:
+        province = result.province_of[(row.code, row.valid_from)] = province_of(row)
+        if province is None:
             result.refusals.append(
                 _("line %(line)d: no province %(code)s is in force then.")
                 % {"line": row.line, "code": row.province_code}
@@ -552,11 +548,7 @@ def plan(
         list(units),
         list(changes),
         old_units,
-        set(
-            UnitChange.objects.filter(predecessor__code__in=codes).values_list(
-                "predecessor__code", "successor__code", "effective"
-            )
-        ),
+        _known_links(UnitChange, codes),
         result.units,
         result.refusals,
         differs=differs,
@@ -564,6 +556,15 @@ def plan(
         changes_noun=_("changes"),
     )
     return result
+
+
+def _known_links(link_model, codes: set[str]) -> set[tuple[str, str, dt.date]]:
+    """The links already recorded from these codes, to leave them be."""
+    return set(
+        link_model.objects.filter(predecessor__code__in=codes).values_list(
+            "predecessor__code", "successor__code", "effective"
+        )
+    )
 
 
 def _provinces_named_by(units: list[UnitRow], refusals: list[str]) -> list:

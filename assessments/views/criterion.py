@@ -25,7 +25,9 @@ from ..uploads import INLINE_CONTENT_TYPES, UploadRefused, accept_attribute
 Action = ReviewEvent.Action
 
 
-def _assessment(request: HttpRequest, code: str, year: int, number: int) -> Assessment:
+def assessment_or_404(
+    request: HttpRequest, code: str, year: int, number: int
+) -> Assessment:
     """The assessment named by the URL, if the user's scope covers its ward."""
     return get_object_or_404(
         Assessment.objects.visible_to(request.user).select_related(
@@ -44,7 +46,7 @@ def _assessment(request: HttpRequest, code: str, year: int, number: int) -> Asse
 @require_GET
 @login_required
 def criterion_detail(request: HttpRequest, code: str, year: int, number: int):
-    assessment = _assessment(request, code, year, number)
+    assessment = assessment_or_404(request, code, year, number)
     return _render_criterion(request, assessment)
 
 
@@ -108,7 +110,7 @@ def upload(request: HttpRequest, code: str, year: int, number: int):
     refused, file by file, is said at the top. What the user typed stays in
     the form when nothing was added.
     """
-    assessment = _assessment(request, code, year, number)
+    assessment = assessment_or_404(request, code, year, number)
     arrived = resumable.verified_for(
         assessment, request.user, request.POST.getlist("resumable")
     )
@@ -204,7 +206,7 @@ def _typed(request: HttpRequest, assessment: Assessment) -> dict[str, str]:
 @login_required
 def act(request: HttpRequest, code: str, year: int, number: int, action: str):
     """Submit, claim, approve, return or revoke; only through the workflow."""
-    assessment = _assessment(request, code, year, number)
+    assessment = assessment_or_404(request, code, year, number)
     try:
         if action == "submit":
             workflow.submit(assessment, actor=request.user)

@@ -20,7 +20,7 @@ from accounts.models import User
 from .. import resumable, workflow
 from ..models import PartialUpload
 from ..uploads import UploadRefused
-from .criterion import _assessment
+from .criterion import assessment_or_404
 
 TUS_VERSION = "1.0.0"
 
@@ -67,7 +67,7 @@ def _number(value: str | None) -> int | None:
 @require_POST
 @_signed_in
 def create(request: HttpRequest, code: str, year: int, number: int):
-    assessment = _assessment(request, code, year, number)
+    assessment = assessment_or_404(request, code, year, number)
     size = _number(request.headers.get("Upload-Length"))
     if size is None:
         return _answer(400, _("The size of the file is missing."))
@@ -110,7 +110,7 @@ def upload(request: HttpRequest, pk):
         # Submitted meanwhile, or no longer the user's ward: the bytes are of
         # no use.
         resumable.discard(partial)
-        return _answer(403, resumable.CLOSED())
+        return _answer(403, resumable.closed_to_files())
     if request.content_type != "application/offset+octet-stream":
         return _answer(415, _("Pieces of a file are sent as raw bytes."))
     offset = _number(request.headers.get("Upload-Offset"))
