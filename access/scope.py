@@ -8,7 +8,6 @@ always `Http404`: a user never learns that another ward's record exists.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -244,7 +243,7 @@ def dashboard_provinces(user: AnyUser | None, year: int | None) -> list[Province
     """
     if year is None or not scope_of(user).nationwide:
         return []
-    provinces = Province.objects.valid_on(dt.date(year, 12, 31))
+    provinces = Province.objects.at_year_end(year)
     return sorted(provinces, key=lambda p: vi_key(p.name))
 
 

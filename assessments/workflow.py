@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from access.people import display_name
 from access.scope import scope_of
 
 from .models import Assessment, Evidence, ReviewEvent
@@ -135,7 +136,7 @@ def claim(assessment: Assessment, *, actor: Any) -> Outcome:
         if locked.reviewer_id and locked.reviewer_id != actor.pk:
             raise WorkflowError(
                 _("%(name)s has already claimed this criterion.")
-                % {"name": _display_name(locked.reviewer)}
+                % {"name": display_name(locked.reviewer)}
             )
 
     def change(locked: Assessment, now: dt.datetime) -> None:
@@ -320,10 +321,6 @@ def _required_reason(reason: str) -> str:
     return reason
 
 
-def _display_name(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _refusal(action: str, locked: Assessment) -> str:
     """Why `action` cannot happen now, naming who changed the item last."""
     last = (
@@ -338,7 +335,7 @@ def _refusal(action: str, locked: Assessment) -> str:
     if last is not None:
         message += " " + _("Last change: %(action)s by %(name)s at %(time)s.") % {
             "action": last.get_action_display(),
-            "name": _display_name(last.actor),
+            "name": display_name(last.actor),
             "time": date_format(
                 timezone.localtime(last.created_at), "SHORT_DATETIME_FORMAT"
             ),

@@ -36,7 +36,7 @@ def units_in_force(year: int | None, rows: list[dict]) -> dict:
         }
     day = dt.date(year, 12, 31)
     counts = list(
-        Ward.objects.valid_on(day)
+        Ward.objects.at_year_end(year)
         .values("province_id", "province__name", "province__code", "kind")
         .annotate(
             units=Count("pk"),

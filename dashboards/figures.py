@@ -20,7 +20,7 @@ from assessments.models import Assessment, Enrolment, ReviewEvent
 from assessments.progress import Progress
 from core.collation import vi_key
 from criteria.models import Criterion
-from wards.models import KIND_PREFIXES
+from wards.models import full_name
 
 from .filters import Filters, enrolments_for
 
@@ -71,7 +71,7 @@ def progress_of(enrolments: QuerySet[Enrolment], *, group: str = "") -> list[Sta
             name,
             code,
             Progress(approved=approved, size=size),
-            ward_name=f"{KIND_PREFIXES.get(kind, '')} {ward}".strip(),
+            ward_name=full_name(kind, ward),
             latitude=lat,
             longitude=lon,
         )

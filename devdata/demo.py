@@ -254,8 +254,13 @@ def _create_accounts(
 
 
 def _demo_user(username: str, password: str | None) -> User:
-    others = User.objects.exclude(username__startswith="demo-").count()
-    family, given = DEMO_NAMES.get(username) or OTHER_NAMES[others % len(OTHER_NAMES)]
+    family, given = (
+        DEMO_NAMES.get(username)
+        or OTHER_NAMES[
+            User.objects.exclude(username__startswith="demo-").count()
+            % len(OTHER_NAMES)
+        ]
+    )
     user = User(
         username=username,
         email=f"{username}@kieumau.invalid",

@@ -36,22 +36,18 @@ from assessments.models import Assessment, Enrolment, Evidence, ReviewEvent
 from assessments.services import import_criteria_file
 from criteria.fileformat import ILLUSTRATIVE_SET
 from wards.models import Province, UnitChange, Ward
-from wards.units import import_official
 
 from .demo import demo_pdf
+from .demo_units import load_units
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 S = Assessment.Status
 SAMPLE_NAME = "evidence/bench/sample.pdf"
 
 
-def year_end(year: int) -> dt.date:
-    return dt.date(year, 12, 31)
-
-
 def units_of(year: int):
     """The units a year enrols: those in force on its last day."""
-    return Ward.objects.valid_on(year_end(year))
+    return Ward.objects.at_year_end(year)
 
 
 def invented_data() -> bool:
@@ -114,9 +110,7 @@ def generate(
         default_storage.save(SAMPLE_NAME, ContentFile(sample))
     sample_hash = hashlib.sha256(sample).hexdigest()
 
-    for name, result in import_official():
-        if result.refusals:
-            raise ValueError(f"The official {name} list: {result.refusals[0]}")
+    load_units()
     wards_of = {
         year: _chosen(
             units_of(year)

@@ -40,6 +40,14 @@ PROVINCE_PREFIXES = ("Thành phố", "Tỉnh")
 NATIONWIDE_MERGER = dt.date(2025, 7, 1)
 
 
+def full_name(kind: str, name: str) -> str:
+    """ "Phường An Hưng"; "Phường 1" stays as it is named."""
+    prefix = KIND_PREFIXES.get(kind, "")
+    if not prefix or name.startswith(prefix + " "):
+        return name
+    return f"{prefix} {name}"
+
+
 class ValidQuerySet(models.QuerySet):
     def valid_on(self, day: dt.date):
         """Those in force on `day`."""
@@ -47,6 +55,14 @@ class ValidQuerySet(models.QuerySet):
             Q(valid_from__isnull=True) | Q(valid_from__lte=day),
             Q(valid_to__isnull=True) | Q(valid_to__gte=day),
         )
+
+    def at_year_end(self, year: int):
+        """Those in force on the last day of `year`: the units a year's results
+        are for (one replaced on 1 July 2025 is not counted with its successor).
+        None for a year no date can have."""
+        if not dt.MINYEAR <= year <= dt.MAXYEAR:
+            return self.none()
+        return self.valid_on(dt.date(year, 12, 31))
 
     def valid_in(self, year: int):
         """Those in force on some day of `year`."""
@@ -176,7 +192,7 @@ class Ward(Validity):
 
     @property
     def full_name(self) -> str:
-        return f"{KIND_PREFIXES.get(self.kind, '')} {self.name}".strip()
+        return full_name(self.kind, self.name)
 
 
 class UnitChange(models.Model):

@@ -247,7 +247,9 @@ def unit_name(full: str, kind: str = "") -> tuple[str, str]:
     full = _nfc(full)
     for candidate, prefix in KIND_PREFIXES.items():
         if full.casefold().startswith(prefix.casefold() + " "):
-            return full[len(prefix) + 1 :], kind or candidate
+            rest = full[len(prefix) + 1 :]
+            # "Phường 1" is a name, not the number 1.
+            return (full if rest.isdigit() else rest), kind or candidate
     return full, kind
 
 
@@ -415,9 +417,7 @@ def _plan_section(
             continue
         section.unchanged += 1
 
-    added: dict[str, list[Row]] = defaultdict(list)
-    for row in section.added:
-        added[row.code].append(row)
+    added = _by_code(section.added)
     for change in changes:
         day_before = change.effective - DAY
         old = _find(existing[change.old_code], added[change.old_code], day_before)
@@ -669,13 +669,18 @@ def apply(result: Plan) -> None:
         Ward,
         UnitChange,
         renamed_fields=["name", "kind"],
+        link_fields=lambda row: {"partial": row.partial},
     )
 
 
-def _apply_section(section: Section, build, model, link_model, *, renamed_fields):
+def _apply_section(
+    section: Section, build, model, link, *, renamed_fields, link_fields=lambda row: {}
+):
+    closed = []
     for thing, end in section.closed.values():
         thing.valid_to = end
-        thing.save(update_fields=["valid_to"])
+        closed.append(thing)
+    model.objects.bulk_update(closed, ["valid_to"], batch_size=2000)
     for thing, row in section.renamed:
         for name in renamed_fields:
             setattr(thing, name, getattr(row, name))
@@ -688,13 +693,13 @@ def _apply_section(section: Section, build, model, link_model, *, renamed_fields
             return thing
         return created[(thing.code, thing.valid_from)]
 
-    link_model.objects.bulk_create(
+    link.objects.bulk_create(
         [
-            link_model(
+            link(
                 predecessor=saved(old),
                 successor=saved(thing),
                 effective=row.effective,
-                **({"partial": row.partial} if link_model is UnitChange else {}),
+                **link_fields(row),
             )
             for old, thing, row in section.links
         ],

@@ -167,9 +167,9 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
     recent = [e for e in timeline if e.actor_id != request.user.pk][:8]
     ward = enrolment.ward
     lineage = list(
-        UnitChange.objects.filter(Q(predecessor=ward) | Q(successor=ward))
-        .select_related("predecessor", "successor")
-        .order_by("effective", "predecessor__code", "successor__code")
+        UnitChange.objects.filter(
+            Q(predecessor=ward) | Q(successor=ward)
+        ).select_related("predecessor", "successor")
     )
     return render(
         request,

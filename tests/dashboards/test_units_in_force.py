@@ -124,3 +124,11 @@ def test_a_year_out_of_the_calendar_is_not_an_error(db, client, official):
         response = client.get("/dashboard/", {"year": year})
         assert response.status_code == 200
         assert response.context["units"]["rows"] == []
+
+
+@pytest.mark.parametrize("year", ["0", "10000", "99999", "123456789"])
+def test_a_year_no_date_can_have_is_no_year(client, national, year):
+    """Every dashboard answers; none makes a date of year 99999."""
+    client.force_login(national)
+    for path in ("/dashboard/", "/dashboard/trend/"):
+        assert client.get(path, {"year": year}).status_code == 200

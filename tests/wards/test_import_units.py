@@ -255,3 +255,11 @@ def test_the_admin_refuses_to_enrol_a_closed_unit(tmp_path, admin_client, criter
         "không còn hiệu lực trong năm 2026" in response.text
     )  # the admin speaks Vietnamese
     assert not Enrolment.objects.exists()
+
+
+def test_a_numbered_unit_keeps_its_name(tmp_path):
+    """Before 2025 many cities had "Phường 1", "Phường 2": the number is no name."""
+    load(tmp_path, "code,name,province_code,province\n26734,Phường 1,79,Hồ Chí Minh\n")
+    ward = Ward.objects.get(code="26734")
+    assert (ward.name, ward.kind, ward.full_name) == ("Phường 1", "phuong", "Phường 1")
+    assert str(ward) == "Phường 1 (Hồ Chí Minh)"

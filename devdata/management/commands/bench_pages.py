@@ -8,7 +8,6 @@ as the yardstick, and each page is shown as a multiple of it.
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
 import time
 
@@ -133,7 +132,7 @@ class Command(BaseCommand):
         (of those with an enrolment that year), and that number."""
         enrolled = Enrolment.objects.filter(year=year).values("ward__province")
         row = (
-            Ward.objects.valid_on(dt.date(year, 12, 31))
+            Ward.objects.at_year_end(year)
             .filter(province__in=enrolled)
             .values("province")
             .annotate(n=Count("pk"))

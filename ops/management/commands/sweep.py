@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from ops.sweep import sweep
@@ -16,8 +17,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--grace-hours",
             type=float,
-            default=24,
-            help="leave anything younger than this alone (default 24, at least 1)",
+            default=settings.SWEEP_GRACE_HOURS,
+            help="leave anything younger than this alone "
+            "(default SWEEP_GRACE_HOURS, 24; at least 1)",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="report, remove nothing"
