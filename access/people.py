@@ -16,7 +16,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from core.collation import vi_key
-from wards.models import Province, Ward, WardKind
+from wards.models import KIND_PREFIXES, Province, Ward, WardKind
 
 from .models import NATIONAL_ROLES, Membership
 
@@ -60,12 +60,16 @@ def memberships_of(user: Any) -> list[Membership]:
 
 
 def ward_police(ward: Ward) -> str:
-    """The police of a ward, commune or special zone: "Công an phường X"."""
+    """The police of a unit: "Công an phường X" ("Công an phường 1" for the
+    numbered "Phường 1")."""
+    name = ward.name.removeprefix(KIND_PREFIXES.get(ward.kind, "") + " ")
     if ward.kind == WardKind.XA:
-        return _("%(name)s Commune Police") % {"name": ward.name}
+        return _("%(name)s Commune Police") % {"name": name}
     if ward.kind == WardKind.DAC_KHU:
-        return _("%(name)s Special Zone Police") % {"name": ward.name}
-    return _("%(name)s Ward Police") % {"name": ward.name}
+        return _("%(name)s Special Zone Police") % {"name": name}
+    if ward.kind == WardKind.THI_TRAN:
+        return _("%(name)s Township Police") % {"name": name}
+    return _("%(name)s Ward Police") % {"name": name}
 
 
 def ward_police_head(ward: Ward) -> str:
@@ -74,6 +78,8 @@ def ward_police_head(ward: Ward) -> str:
         return _("Head of the Commune Police")
     if ward.kind == WardKind.DAC_KHU:
         return _("Head of the Special Zone Police")
+    if ward.kind == WardKind.THI_TRAN:
+        return _("Head of the Township Police")
     return _("Head of the Ward Police")
 
 

@@ -118,3 +118,27 @@ def test_the_mail_names_the_reviewer_with_their_unit(
         workflow.return_for_rework(assessment, actor=lan, reason="Thiếu chữ ký")
     (message,) = mail.outbox
     assert "Lê Thị Lan (Công an tỉnh Thanh Hóa)" in message.body
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "police", "head"),
+    [
+        (
+            "thi_tran",
+            "Đoan Hùng",
+            "Công an thị trấn Đoan Hùng",
+            "Trưởng Công an thị trấn",
+        ),
+        ("phuong", "Phường 1", "Công an phường 1", "Trưởng Công an phường"),
+        ("xa", "Tân Lập", "Công an xã Tân Lập", "Trưởng Công an xã"),
+    ],
+)
+def test_each_kind_of_unit_has_its_police(db, kind, name, police, head):
+    from django.utils import translation
+
+    from access.people import ward_police, ward_police_head
+    from tests.factories import WardFactory
+
+    ward = WardFactory(kind=kind, name=name)
+    with translation.override("vi"):
+        assert (ward_police(ward), ward_police_head(ward)) == (police, head)
