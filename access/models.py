@@ -12,6 +12,7 @@ class Role(models.TextChoices):
     OFFICER = "officer", _("Ward officer")
     REVIEWER = "reviewer", _("Provincial reviewer")
     PROVINCIAL_LEADER = "provincial_leader", _("Provincial leader")
+    MINISTRY_REVIEWER = "ministry_reviewer", _("Ministry reviewer")
     NATIONAL_LEADER = "national_leader", _("National leader")
     ADMINISTRATOR = "administrator", _("Administrator")
 
@@ -20,6 +21,9 @@ class Role(models.TextChoices):
 WARD_ROLES = (Role.OFFICER,)
 PROVINCE_ROLES = (Role.REVIEWER, Role.PROVINCIAL_LEADER)
 NATIONAL_ROLES = (Role.NATIONAL_LEADER, Role.ADMINISTRATOR)
+# A Ministry reviewer covers the country (no province) or one province per
+# membership.
+COUNTRY_OR_PROVINCE_ROLES = (Role.MINISTRY_REVIEWER,)
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -35,6 +39,16 @@ class MembershipQuerySet(models.QuerySet):
         """Officer memberships of one ward."""
         return self.filter(role=Role.OFFICER, ward_id=ward_id)
 
+    def leaders_of(self, province_id: int) -> MembershipQuerySet:
+        """Provincial leader memberships of one province."""
+        return self.filter(role=Role.PROVINCIAL_LEADER, province_id=province_id)
+
+    def ministry_reviewers_for(self, province_id: int) -> MembershipQuerySet:
+        """Ministry reviewers covering a province: the country's, or its own."""
+        return self.filter(role=Role.MINISTRY_REVIEWER).filter(
+            Q(province__isnull=True) | Q(province_id=province_id)
+        )
+
 
 class Membership(models.Model):
     """A user's role and the ward or province it covers."""
@@ -44,6 +58,7 @@ class Membership(models.Model):
     WARD_ROLES = WARD_ROLES
     PROVINCE_ROLES = PROVINCE_ROLES
     NATIONAL_ROLES = NATIONAL_ROLES
+    COUNTRY_OR_PROVINCE_ROLES = COUNTRY_OR_PROVINCE_ROLES
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -100,10 +115,15 @@ class Membership(models.Model):
                         ward__isnull=True,
                         province__isnull=True,
                     )
+                    | models.Q(
+                        role__in=[r.value for r in COUNTRY_OR_PROVINCE_ROLES],
+                        ward__isnull=True,
+                    )
                 ),
                 violation_error_message=_(
                     "A ward officer needs a ward, a reviewer or provincial leader "
-                    "needs a province, and national roles need neither."
+                    "needs a province, a Ministry reviewer a province or none, "
+                    "and national roles need neither."
                 ),
             ),
             models.UniqueConstraint(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from core.collation import vi_key
 from wards.models import KIND_PREFIXES, Province, Ward, WardKind
 
-from .models import NATIONAL_ROLES, Membership
+from .models import COUNTRY_OR_PROVINCE_ROLES, NATIONAL_ROLES, Membership
 
 # The six centrally governed cities (thành phố trực thuộc trung ương) since
 # 1 July 2025, by official code: their police is "Công an thành phố …".
@@ -98,7 +98,8 @@ def units_of(user: Any) -> list[str]:
     """The units a user belongs to: the Ministry first, then provinces, wards."""
     national, provinces, wards = [], [], []
     for membership in memberships_of(user):
-        if membership.role in NATIONAL_ROLES:
+        # A Ministry reviewer works at the Ministry, whatever provinces.
+        if membership.role in NATIONAL_ROLES + COUNTRY_OR_PROVINCE_ROLES:
             national.append(ministry())
         elif membership.province is not None:
             provinces.append(province_police(membership.province))

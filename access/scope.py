@@ -41,6 +41,13 @@ class Scope:
     officer_ward_ids: frozenset[int] = field(default_factory=frozenset)
     # Provinces this user reviews: the groups covered, or None for every group.
     reviews: dict[int, frozenset[int] | None] = field(default_factory=dict)
+    # A national leader or administrator (not a Ministry reviewer).
+    national: bool = False
+    # Provinces this user leads: proposes their wards, decides at their level.
+    led_province_ids: frozenset[int] = field(default_factory=frozenset)
+    # Where this user decides Ministry-level proposals: None for nowhere, an
+    # empty set for the whole country, else these provinces.
+    ministry_province_ids: frozenset[int] | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -62,6 +69,42 @@ class Scope:
     def leads(self) -> bool:
         """A provincial or national leader: someone who reads the dashboards."""
         return bool(self.roles & {Role.PROVINCIAL_LEADER, Role.NATIONAL_LEADER})
+
+    @property
+    def is_only_ministry_reviewer(self) -> bool:
+        return self.roles == {Role.MINISTRY_REVIEWER}
+
+    @property
+    def decides_any(self) -> bool:
+        """Whether this user decides proposals anywhere."""
+        return bool(self.led_province_ids) or self.ministry_province_ids is not None
+
+    def proposes_in(self, province_id: int) -> bool:
+        """Provincial leaders register and propose their province's wards."""
+        return province_id in self.led_province_ids
+
+    def decides(self, track: str, province_id: int) -> bool:
+        """Whether this user accepts, returns and records the decisions of
+        `track` for wards of a province: the Ministry's reviewers for the
+        Ministry level, the province's own leadership for the province's."""
+        if track == "province":
+            return province_id in self.led_province_ids
+        covered = self.ministry_province_ids
+        return covered is not None and (not covered or province_id in covered)
+
+    def decision_filter(self, prefix: str = "") -> Q:
+        """A filter on proposals (through `prefix`) this user decides."""
+        province = f"{prefix}enrolment__ward__province_id"
+        condition = Q(
+            **{f"{prefix}track": "province", f"{province}__in": self.led_province_ids}
+        )
+        covered = self.ministry_province_ids
+        if covered is not None:
+            ministry = Q(**{f"{prefix}track": "ministry"})
+            if covered:
+                ministry &= Q(**{f"{province}__in": covered})
+            condition |= ministry
+        return condition
 
     def is_officer_of(self, ward_id: int) -> bool:
         return ward_id in self.officer_ward_ids
@@ -125,9 +168,19 @@ def scope_of(user: AnyUser | None) -> Scope:
             reviews[province_id] = None  # one unrestricted membership covers all
         else:
             reviews[province_id] = known | mine
-    nationwide = bool(getattr(user, "is_superuser", False)) or bool(
+    national = bool(getattr(user, "is_superuser", False)) or bool(
         roles & set(NATIONAL_ROLES)
     )
+    ministry_rows = [r for r in rows if r[1] == Role.MINISTRY_REVIEWER]
+    ministry_province_ids = (
+        None
+        if not ministry_rows
+        # One membership for the whole country covers every province.
+        else frozenset()
+        if any(p is None for _pk, _r, _w, p in ministry_rows)
+        else frozenset(p for _pk, _r, _w, p in ministry_rows)
+    )
+    nationwide = national or ministry_province_ids == frozenset()
     # A unit's people read the records of the units it was formed from (and a
     # province's those of its former provinces); they act only on their own.
     ward_ids, province_ids = (
@@ -145,6 +198,11 @@ def scope_of(user: AnyUser | None) -> Scope:
         roles=roles,
         officer_ward_ids=frozenset(w for _pk, r, w, _p in rows if r == Role.OFFICER),
         reviews=reviews,
+        national=national,
+        led_province_ids=frozenset(
+            p for _pk, r, _w, p in rows if r == Role.PROVINCIAL_LEADER
+        ),
+        ministry_province_ids=ministry_province_ids,
     )
     setattr(user, "_kieumau_scope", scope)  # noqa: B010 - not a declared field
     return scope
@@ -250,6 +308,18 @@ def dashboard_provinces(user: AnyUser | None, year: int | None) -> list[Province
 def require_nationwide(user: AnyUser | None) -> None:
     """Pages about the whole country: national users only."""
     if not scope_of(user).nationwide:
+        raise Http404
+
+
+def require_national(user: AnyUser | None) -> None:
+    """What only the national leadership does (quotas, opening a year)."""
+    if not scope_of(user).national:
+        raise Http404
+
+
+def require_decider(user: AnyUser | None) -> None:
+    """Pages of the level above: anyone who decides proposals somewhere."""
+    if not scope_of(user).decides_any:
         raise Http404
 
 

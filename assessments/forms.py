@@ -1,7 +1,11 @@
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from criteria.models import Criterion
+
+from .models import Enrolment, Proposal, Track
 from .uploads import accept_attribute
 
 
@@ -29,6 +33,26 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
+class DayMonthYearField(forms.DateField):
+    """A date typed as dd/mm/yyyy whatever the browser's language: a text
+    field, not the browser's date picker, which shows its own locale's order."""
+
+    widget = forms.DateInput(
+        format="%d/%m/%Y",
+        attrs={
+            "placeholder": _("dd/mm/yyyy"),
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "size": 10,
+            "maxlength": 10,
+        },
+    )
+    input_formats = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
+    default_error_messages = {
+        "invalid": _("Write the date as dd/mm/yyyy, e.g. 15/03/2026."),
+    }
+
+
 class UploadForm(forms.Form):
     # The field is called "files" in the page; Django takes declared fields
     # off the class, so Form.files (the uploaded files) is not shadowed.
@@ -39,23 +63,8 @@ class UploadForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    # Typed as dd/mm/yyyy whatever the browser's language: a text field, not
-    # the browser's date picker, which shows its own locale's order.
-    document_date = forms.DateField(
-        label=_("Date of the document (dd/mm/yyyy)"),
-        required=False,
-        widget=forms.DateInput(
-            format="%d/%m/%Y",
-            attrs={
-                "placeholder": _("dd/mm/yyyy"),
-                "inputmode": "numeric",
-                "autocomplete": "off",
-                "size": 10,
-                "maxlength": 10,
-            },
-        ),
-        input_formats=["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"],
-        error_messages={"invalid": _("Write the date as dd/mm/yyyy, e.g. 15/03/2026.")},
+    document_date = DayMonthYearField(
+        label=_("Date of the document (dd/mm/yyyy)"), required=False
     )
 
     def __init__(self, *args, files_required: bool = True, **kwargs):
@@ -82,3 +91,110 @@ class CommentForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class QuotaForm(forms.Form):
+    province = forms.CharField(max_length=8)
+    year = forms.IntegerField(min_value=2000, max_value=2100)
+    wards = forms.IntegerField(
+        label=_("Quota of wards"),
+        min_value=0,
+        max_value=9999,
+        error_messages={
+            "invalid": _("A quota is a whole number of wards."),
+            "min_value": _("A quota is a whole number of wards."),
+            "max_value": _("A quota is a whole number of wards."),
+            "required": _("A quota is a whole number of wards."),
+        },
+    )
+
+
+class ProposeForm(forms.Form):
+    note = forms.CharField(
+        label=_("Covering note (optional)"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReturnProposalForm(ReasonForm):
+    """The criteria in question and why: exactly those are reopened."""
+
+    criteria = forms.ModelMultipleChoiceField(
+        label=_("Criteria in question"),
+        queryset=Criterion.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose the criteria in question.")},
+    )
+
+    def __init__(self, *args, proposal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criteria"].queryset = Criterion.objects.filter(
+            criteria_set_id=proposal.enrolment.criteria_set_id
+        ).order_by("number")
+        self.fields["criteria"].label_from_instance = lambda c: (
+            f"{c.number}. {c.display_title}"
+        )
+
+
+class DecisionForm(forms.Form):
+    """A signed decision: what it says, its scan, and the wards it names."""
+
+    track = forms.ChoiceField(label=_("Level"), choices=Track.choices)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    number = forms.CharField(
+        label=_("Number"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": "1234/QĐ-BCA-V05"}),
+    )
+    date = DayMonthYearField(label=_("Date signed (dd/mm/yyyy)"))
+    signer = forms.CharField(
+        label=_("Signed by (name and title)"),
+        max_length=200,
+    )
+    scan = forms.FileField(
+        label=_("Signed scan (PDF)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf"}),
+    )
+    proposals = forms.ModelMultipleChoiceField(
+        label=_("Wards recognised"),
+        queryset=Proposal.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose the wards the decision recognises.")},
+    )
+    note = forms.CharField(
+        label=_("Note (for a correction: what it corrects)"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, user, corrects=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Accepted proposals no decision in force lists yet, where the user
+        # decides; for a correction, also those the corrected one lists.
+        candidates = Proposal.objects.decided_by(user).filter(
+            status=Proposal.Status.ACCEPTED
+        )
+        waiting = Q(enrolment__stage=Enrolment.Stage.ACCEPTED)
+        if corrects is not None:
+            waiting |= Q(pk__in=corrects.proposals.values("pk"))
+            candidates = candidates.filter(
+                track=corrects.track, enrolment__year=corrects.year
+            )
+            self.initial.update(
+                track=corrects.track,
+                year=corrects.year,
+                proposals=list(corrects.proposals.values_list("pk", flat=True)),
+            )
+            self.fields["note"].required = True
+        self.fields["proposals"].queryset = (
+            candidates.filter(waiting)
+            .select_related("enrolment__ward__province")
+            .order_by("enrolment__year", "enrolment__ward__province__name")
+        )
+        self.fields["proposals"].label_from_instance = lambda p: (
+            f"{p.enrolment.ward.full_name}, {p.enrolment.ward.province.name} "
+            f"({p.enrolment.year}, {p.get_track_display().lower()})"
+        )

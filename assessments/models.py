@@ -13,13 +13,28 @@ from .querysets import (
     AssessmentQuerySet,
     EnrolmentQuerySet,
     EvidenceQuerySet,
+    ProposalQuerySet,
+    RecognitionEventQuerySet,
     ReviewEventQuerySet,
 )
 
 
 class Track(models.TextChoices):
-    MINISTRY = "ministry", _("Assigned by the Ministry")
-    PROVINCE = "province", _("Added by the province")
+    """Who recognises a ward: the Minister, or the province's People's
+    Committee (for Hà Nội, the city's)."""
+
+    MINISTRY = "ministry", _("Ministry level")
+    PROVINCE = "province", _("Province level")
+
+
+class Stage(models.TextChoices):
+    """Where a ward's year stands on the way to recognition. Changed only by
+    `evidence.workflow`; while it is not OPEN the assessments are frozen."""
+
+    OPEN = "open", _("Not proposed")
+    PROPOSED = "proposed", _("Proposed")
+    ACCEPTED = "accepted", _("Accepted, awaiting the decision")
+    RECOGNISED = "recognised", _("Recognised")
 
 
 def closed_unit_refusal(ward, year: int) -> str:
@@ -43,6 +58,7 @@ class Enrolment(models.Model):
     """A ward taking part in the programme for one year, against one set."""
 
     Track = Track
+    Stage = Stage
 
     ward = models.ForeignKey(
         "wards.Ward",
@@ -58,11 +74,26 @@ class Enrolment(models.Model):
         verbose_name=_("criteria set"),
     )
     track = models.CharField(_("track"), max_length=16, choices=Track.choices)
-    recognition_number = models.CharField(
-        _("recognition decision number"), max_length=64, blank=True
+    stage = models.CharField(
+        _("recognition"), max_length=16, choices=Stage.choices, default=Stage.OPEN
     )
-    recognition_date = models.DateField(
-        _("recognition decision date"), null=True, blank=True
+    # The decision in force that recognised the ward for this year.
+    decision = models.ForeignKey(
+        "Decision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+        verbose_name=_("recognition decision"),
+    )
+    # Enrolled again to keep the title won in this (earlier) enrolment.
+    keeps_title_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("keeps the title of"),
     )
 
     objects = EnrolmentQuerySet.as_manager()
@@ -87,8 +118,20 @@ class Enrolment(models.Model):
                 condition=models.Q(year__gte=2000, year__lte=2100),
                 name="enrolment_year_plausible",
             ),
+            models.CheckConstraint(
+                condition=models.Q(stage__in=Stage.values),
+                name="enrolment_stage_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stage="recognised", decision__isnull=False)
+                | (~models.Q(stage="recognised") & models.Q(decision__isnull=True)),
+                name="enrolment_recognised_by_a_decision",
+            ),
         ]
-        indexes = [models.Index(fields=["year", "track"])]
+        indexes = [
+            models.Index(fields=["year", "track"]),
+            models.Index(fields=["year", "stage"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ward.name} — {self.year}"
@@ -125,6 +168,11 @@ class Enrolment(models.Model):
     @property
     def is_complete(self) -> bool:
         return self.standing.is_complete
+
+    @property
+    def is_frozen(self) -> bool:
+        """Proposed, accepted or recognised: its dossier no longer changes."""
+        return self.stage != Stage.OPEN
 
 
 class Status(models.TextChoices):
@@ -290,6 +338,7 @@ class ReviewEvent(models.Model):
         APPROVE = "approve", _("approved")
         RETURN = "return", _("returned")
         REVOKE = "revoke", _("revoked the approval")
+        REOPEN = "reopen", _("reopened at the level above's request")
 
     assessment = models.ForeignKey(
         Assessment,
@@ -326,6 +375,257 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} — {self.assessment}"
+
+
+class Quota(models.Model):
+    """How many wards the Ministry expects a province to put forward for
+    recognition at Ministry level in a year (Hà Nội, 2023: 13)."""
+
+    province = models.ForeignKey(
+        "wards.Province",
+        on_delete=models.PROTECT,
+        related_name="quotas",
+        verbose_name=_("province"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    wards = models.PositiveSmallIntegerField(_("quota of wards"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    set_at = models.DateTimeField(_("set at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+        ordering = ["-year", "province__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "year"], name="one_quota_per_province_per_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province.name} — {self.year}: {self.wards}"
+
+
+def decision_path(instance: "Decision | None", filename: str) -> str:
+    """Signed scans live beside the evidence, under a generated name."""
+    return f"evidence/decisions/{timezone.now():%Y}/{uuid.uuid4().hex}.pdf"
+
+
+class Decision(models.Model):
+    """A recognition decision of the Minister or a province, with its scan.
+
+    Never changed once recorded: a mistake is put right by a new decision
+    that says what it corrects (`corrects`), and then that one is in force.
+    """
+
+    track = models.CharField(_("level"), max_length=16, choices=Track.choices)
+    # The province deciding, for a province-level decision; None for the
+    # Minister's, which may recognise wards of several provinces.
+    province = models.ForeignKey(
+        "wards.Province",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name=_("province"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.CharField(_("number"), max_length=64)
+    date = models.DateField(_("date signed"))
+    signer = models.CharField(_("signed by"), max_length=200)
+    scan = models.FileField(
+        _("signed scan"), upload_to=decision_path, max_length=255, blank=True
+    )
+    scan_name = models.CharField(_("scan file name"), max_length=255, blank=True)
+    scan_size = models.PositiveBigIntegerField(_("scan size in bytes"), default=0)
+    scan_sha256 = models.CharField(_("scan SHA-256"), max_length=64, blank=True)
+    corrects = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrected_by",
+        verbose_name=_("corrects"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    proposals = models.ManyToManyField(
+        "Proposal", related_name="decisions", verbose_name=_("wards recognised")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("recognition decision")
+        verbose_name_plural = _("recognition decisions")
+        ordering = ["-year", "-date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(track__in=Track.values),
+                name="decision_track_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(track="ministry", province__isnull=True)
+                | models.Q(track="province", province__isnull=False),
+                name="decision_province_matches_level",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scan="")
+                | models.Q(scan_sha256__regex=r"^[0-9a-f]{64}$"),
+                name="decision_scan_has_its_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.date:%d/%m/%Y})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("decision_detail", kwargs={"pk": self.pk})
+
+    @property
+    def in_force(self) -> bool:
+        return not hasattr(self, "corrected_by")
+
+
+class Proposal(models.Model):
+    """A complete ward put forward for recognition on its track.
+
+    While pending or accepted, the ward's assessments are frozen. The level
+    above accepts it, or returns it naming the criteria in question, which
+    reopens exactly those. A returned proposal stays as it was; the ward is
+    proposed again with a new one.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the level above")
+        ACCEPTED = "accepted", _("Accepted")
+        RETURNED = "returned", _("Returned")
+
+    enrolment = models.ForeignKey(
+        Enrolment,
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        verbose_name=_("enrolment"),
+    )
+    track = models.CharField(_("level"), max_length=16, choices=Track.choices)
+    note = models.TextField(_("covering note"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason for returning"), blank=True)
+    returned_criteria = models.ManyToManyField(
+        "criteria.Criterion",
+        blank=True,
+        related_name="+",
+        verbose_name=_("criteria in question"),
+    )
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        ordering = ["proposed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "accepted", "returned"]),
+                name="proposal_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["enrolment"],
+                condition=models.Q(status__in=["pending", "accepted"]),
+                name="one_live_proposal_per_enrolment",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "track"])]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment} — {self.get_status_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("proposal_detail", kwargs={"pk": self.pk})
+
+
+class RecognitionEvent(models.Model):
+    """One step on a ward's way to recognition. Written once, never changed."""
+
+    class Action(models.TextChoices):
+        REGISTER = "register", _("registered the ward")
+        CHANGE_TRACK = "change_track", _("changed the level")
+        PROPOSE = "propose", _("proposed the ward for recognition")
+        ACCEPT = "accept", _("accepted the proposal")
+        RETURN = "return", _("returned the proposal")
+        DECIDE = "decide", _("recorded the recognition decision")
+        CORRECT = "correct", _("recorded a correcting decision")
+        REENROL = "reenrol", _("enrolled the ward again to keep its title")
+
+    enrolment = models.ForeignKey(
+        Enrolment,
+        on_delete=models.PROTECT,
+        related_name="recognition_events",
+        verbose_name=_("enrolment"),
+    )
+    proposal = models.ForeignKey(
+        Proposal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("proposal"),
+    )
+    decision = models.ForeignKey(
+        Decision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("decision"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    objects = RecognitionEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("recognition event")
+        verbose_name_plural = _("recognition events")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["enrolment", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} — {self.enrolment}"
 
 
 class PartialUpload(models.Model):

@@ -85,6 +85,19 @@ class EvidenceQuerySet(ScopedQuerySet):
     ward_path = "assessment__enrolment__ward__"
 
 
+class ProposalQuerySet(ScopedQuerySet):
+    ward_path = "enrolment__ward__"
+
+    def decided_by(self, user: Any) -> ProposalQuerySet:
+        """Proposals whose level `user` decides for: the Ministry's in the
+        provinces of a Ministry reviewer, a province's for its leaders."""
+        return self.filter(scope_of(user).decision_filter())
+
+
+class RecognitionEventQuerySet(ScopedQuerySet):
+    ward_path = "enrolment__ward__"
+
+
 class ReviewEventQuerySet(ScopedQuerySet):
     ward_path = "assessment__enrolment__ward__"
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import criterion, queue, resumable, wards
+from .views import criterion, dossier, queue, recognition, resumable, wards
 
 urlpatterns = [
     path("", wards.home, name="home"),
@@ -8,6 +8,22 @@ urlpatterns = [
     path("wards/search/", wards.unit_search, name="unit_search"),
     path("wards/<str:code>/", wards.ward_detail, name="ward_detail"),
     path("wards/<str:code>/dossier/", wards.ward_dossier, name="ward_dossier"),
+    path(
+        "wards/<str:code>/dossier.zip",
+        dossier.ward_dossier_zip,
+        name="ward_dossier_zip",
+    ),
+    path(
+        "wards/<str:code>/dossier.pdf",
+        dossier.ward_dossier_pdf,
+        name="ward_dossier_pdf",
+    ),
+    path("wards/<str:code>/<int:year>/propose/", recognition.propose, name="propose"),
+    path(
+        "wards/<str:code>/<int:year>/track/",
+        recognition.change_track,
+        name="change_track",
+    ),
     path(
         "wards/<str:code>/<int:year>/<int:number>/",
         criterion.criterion_detail,
@@ -38,4 +54,30 @@ urlpatterns = [
     ),
     path("evidence/<int:pk>/withdraw/", criterion.withdraw, name="evidence_withdraw"),
     path("review/", queue.review_queue, name="review_queue"),
+    path("recognition/", recognition.overview, name="recognition"),
+    path("recognition/quotas/", recognition.quota_set, name="quota_set"),
+    path("recognition/open-year/", recognition.open_year, name="open_year"),
+    path("recognition/<str:code>/", recognition.registration, name="registration"),
+    path(
+        "recognition/<str:code>/register/",
+        recognition.register_unit,
+        name="register_unit",
+    ),
+    path("proposals/", recognition.proposal_queue, name="proposal_queue"),
+    path("proposals/accept/", recognition.accept_selected, name="proposals_accept"),
+    path("proposals/<int:pk>/", recognition.proposal_detail, name="proposal_detail"),
+    path(
+        "proposals/<int:pk>/accept/",
+        recognition.proposal_accept,
+        name="proposal_accept",
+    ),
+    path(
+        "proposals/<int:pk>/return/",
+        recognition.proposal_return,
+        name="proposal_return",
+    ),
+    path("decisions/", recognition.decision_list, name="decision_list"),
+    path("decisions/new/", recognition.decision_new, name="decision_new"),
+    path("decisions/<int:pk>/", recognition.decision_detail, name="decision_detail"),
+    path("decisions/<int:pk>/scan/", recognition.decision_scan, name="decision_scan"),
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,7 +22,18 @@ from django.utils.translation import gettext as _
 from access.people import display_name
 from access.scope import scope_of
 
-from .models import Assessment, Evidence, ReviewEvent
+from .models import (
+    Assessment,
+    Decision,
+    Enrolment,
+    Evidence,
+    Proposal,
+    RecognitionEvent,
+    ReviewEvent,
+    Track,
+    decision_path,
+)
+from .uploads import HashingFile, UploadRefused, check_upload, clean_name
 
 Status = Assessment.Status
 Action = ReviewEvent.Action
@@ -41,10 +53,13 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     Action.APPROVE: (frozenset({Status.SUBMITTED}), Status.APPROVED),
     Action.RETURN: (frozenset({Status.SUBMITTED}), Status.RETURNED),
     Action.REVOKE: (frozenset({Status.APPROVED}), Status.RETURNED),
+    # Only through `return_proposal`: the level above names the criterion.
+    Action.REOPEN: (frozenset({Status.APPROVED}), Status.RETURNED),
 }
 OFFICER_ACTIONS = {Action.ADD_EVIDENCE, Action.WITHDRAW_EVIDENCE, Action.SUBMIT}
 REVIEWER_ACTIONS = {Action.CLAIM, Action.APPROVE, Action.RETURN, Action.REVOKE}
 NOTIFY_ACTIONS = {Action.SUBMIT, Action.APPROVE, Action.RETURN, Action.REVOKE}
+# The officers hear of a reopened criterion with the returned proposal.
 
 
 class WorkflowError(Exception):
@@ -82,6 +97,8 @@ def may(user: Any, action: str, assessment: Assessment) -> bool:
 
 def available_actions(user: Any, assessment: Assessment) -> set[str]:
     """The actions `user` could take on `assessment` as it stands now."""
+    if assessment.enrolment.is_frozen:
+        return set()
     return {
         action
         for action, (sources, _target) in TRANSITIONS.items()
@@ -259,10 +276,12 @@ def _transition(
             .select_related("enrolment__ward", "criterion")
             .get(pk=assessment.pk)
         )
-        if not may(actor, action, locked):
+        if action != Action.REOPEN and not may(actor, action, locked):
             raise NotAllowed(_("You are not allowed to do this."))
         if locked.status not in sources:
             raise WorkflowError(_refusal(action, locked))
+        if action != Action.REOPEN:
+            _refuse_if_frozen(locked.enrolment_id)
         if check is not None:
             check(locked)
         if before_change is not None:
@@ -289,6 +308,23 @@ def _transition(
             transaction.on_commit(lambda: notify_event.enqueue(event_id=event.pk))
     assessment.refresh_from_db()
     return Outcome(assessment=locked, event=event)
+
+
+def _refuse_if_frozen(enrolment_id: int) -> None:
+    """Refuse while the ward is proposed, accepted or recognised.
+
+    Read by its own statement once the assessment is locked: a proposal
+    locks the enrolment and then every assessment, so this sees the stage
+    that the proposal committed.
+    """
+    stage = Enrolment.objects.filter(pk=enrolment_id).values_list("stage", flat=True)
+    if stage.get() != Enrolment.Stage.OPEN:
+        raise WorkflowError(
+            _(
+                "This ward has been proposed for recognition: its dossier is "
+                "frozen until the level above returns the proposal."
+            )
+        )
 
 
 def _attach(evidence: Evidence, locked: Assessment) -> None:
@@ -341,3 +377,403 @@ def _refusal(action: str, locked: Assessment) -> str:
             ),
         }
     return message
+
+
+# Recognition: a complete ward proposed, the proposal accepted or returned by
+# the level above, and the decision. Each step locks the enrolment row first
+# (several in the order of their keys), so two people deciding the same ward
+# at once are served one after the other, and the second is told why not.
+
+Stage = Enrolment.Stage
+ProposalStatus = Proposal.Status
+Step = RecognitionEvent.Action
+NOTIFY_STEPS = {Step.PROPOSE, Step.ACCEPT, Step.RETURN, Step.DECIDE, Step.CORRECT}
+
+
+def propose(enrolment: Enrolment, *, actor: Any, note: str = "") -> Proposal:
+    """Put a ward whose every criterion is approved forward for recognition
+    on its track. Its assessments are frozen while the proposal stands."""
+    with transaction.atomic():
+        locked = _lock_enrolments([enrolment.pk])[0]
+        if not scope_of(actor).proposes_in(locked.ward.province_id):
+            raise NotAllowed(_("You are not allowed to do this."))
+        if locked.stage != Stage.OPEN:
+            raise WorkflowError(
+                _("%(ward)s is already “%(stage)s” for %(year)d.")
+                % {
+                    "ward": locked.ward.full_name,
+                    "stage": locked.get_stage_display(),
+                    "year": locked.year,
+                }
+            )
+        assessments = list(
+            Assessment.objects.select_for_update(of=("self",))
+            .filter(enrolment=locked)
+            .select_related("criterion")
+            .order_by("criterion__number")
+        )
+        missing = [a for a in assessments if a.status != Status.APPROVED]
+        if missing or not assessments:
+            raise WorkflowError(
+                _(
+                    "Only a ward with every criterion approved can be proposed. "
+                    "Not yet approved: %(list)s."
+                )
+                % {
+                    "list": "; ".join(
+                        f"{a.criterion.number} ({a.get_status_display()})"
+                        for a in missing
+                    )
+                    or "—"
+                }
+            )
+        now = timezone.now()
+        proposal = Proposal.objects.create(
+            enrolment=locked,
+            track=locked.track,
+            note=(note or "").strip(),
+            proposed_by=actor,
+            proposed_at=now,
+        )
+        _set_stage(locked, Stage.PROPOSED)
+        _log(locked, actor, Step.PROPOSE, now, proposal=proposal, comment=proposal.note)
+    return proposal
+
+
+def accept(proposal: Proposal, *, actor: Any) -> Proposal:
+    """The level above accepts a pending proposal; a decision follows."""
+    with transaction.atomic():
+        locked, current = _lock_proposal(proposal, actor)
+        now = timezone.now()
+        current.status = ProposalStatus.ACCEPTED
+        current.decided_by = actor
+        current.decided_at = now
+        current.save(update_fields=["status", "decided_by", "decided_at"])
+        _set_stage(locked, Stage.ACCEPTED)
+        _log(locked, actor, Step.ACCEPT, now, proposal=current)
+    return current
+
+
+@dataclass
+class Accepted:
+    """What a bulk acceptance did: the proposals accepted, and why not the
+    others (one line each, naming the ward)."""
+
+    accepted: list[Proposal]
+    refused: list[str]
+
+
+def accept_many(proposals: list[Proposal], *, actor: Any) -> Accepted:
+    """Accept each proposal on its own: one refused does not stop the rest."""
+    result = Accepted([], [])
+    for proposal in proposals:
+        try:
+            result.accepted.append(accept(proposal, actor=actor))
+        except WorkflowError as exc:
+            ward = proposal.enrolment.ward.full_name
+            result.refused.append(f"{ward}: {exc.message}")
+    return result
+
+
+def return_proposal(
+    proposal: Proposal, *, actor: Any, reason: str, criteria: list[Any]
+) -> Proposal:
+    """Send a proposal back, naming the criteria in question: exactly those
+    are reopened (returned, with the reason); the others stay approved."""
+    reason = _required_reason(reason)
+    if not criteria:
+        raise WorkflowError(_("Choose the criteria in question."))
+    with transaction.atomic():
+        locked, current = _lock_proposal(proposal, actor)
+        named = list(
+            Assessment.objects.filter(
+                enrolment=locked, criterion__in=criteria
+            ).order_by("criterion__number")
+        )
+        if len(named) != len({getattr(c, "pk", c) for c in criteria}):
+            raise WorkflowError(_("These criteria are not in this ward's set."))
+        now = timezone.now()
+        current.status = ProposalStatus.RETURNED
+        current.decided_by = actor
+        current.decided_at = now
+        current.reason = reason
+        current.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+        current.returned_criteria.set([a.criterion_id for a in named])
+        _set_stage(locked, Stage.OPEN)
+        for assessment in named:
+            _transition(
+                assessment, Action.REOPEN, actor, comment=reason, change=_decided(actor)
+            )
+        numbers = ", ".join(str(a.criterion.number) for a in named)
+        _log(
+            locked,
+            actor,
+            Step.RETURN,
+            now,
+            proposal=current,
+            comment=_("Criteria %(numbers)s: %(reason)s")
+            % {"numbers": numbers, "reason": reason},
+        )
+    return current
+
+
+@dataclass(frozen=True)
+class DecisionText:
+    """What the signed paper says: its number, date and signer."""
+
+    number: str
+    date: dt.date
+    signer: str
+
+
+def record_decision(
+    *,
+    track: str,
+    year: int,
+    text: DecisionText,
+    scan: Any,
+    proposals: list[Proposal],
+    actor: Any,
+    corrects: Decision | None = None,
+    note: str = "",
+) -> Decision:
+    """Record the decision recognising accepted proposals, with its signed
+    scan (a PDF, stored with its SHA-256 like evidence).
+
+    A correcting decision (`corrects`) replaces one in force: it lists the
+    wards as they should be, must say what it corrects, and the corrected one
+    stays on record. A ward it no longer lists goes back to accepted.
+    """
+    number, signer = text.number.strip(), text.signer.strip()
+    if not number or not signer or text.date is None:
+        raise WorkflowError(_("Give the decision's number, date and signer."))
+    if not proposals:
+        raise WorkflowError(_("Choose the wards the decision recognises."))
+    if corrects is not None and not note.strip():
+        raise WorkflowError(_("Say what this decision corrects."))
+    if scan is None:
+        raise WorkflowError(_("Attach the signed scan of the decision (PDF)."))
+    stored = _store_scan(scan)
+    try:
+        with transaction.atomic():
+            decision = _decide(
+                track,
+                year,
+                number,
+                text.date,
+                signer,
+                stored,
+                proposals,
+                actor,
+                corrects,
+                note.strip(),
+            )
+    except BaseException:
+        default_storage.delete(stored.name)
+        raise
+    return decision
+
+
+@dataclass(frozen=True)
+class _Scan:
+    name: str
+    original_name: str
+    size: int
+    sha256: str
+
+
+def _store_scan(scan: Any) -> _Scan:
+    try:
+        kind = check_upload(scan)
+    except UploadRefused as exc:
+        raise WorkflowError(str(exc)) from exc
+    if kind.name != "pdf":
+        raise WorkflowError(_("The signed scan must be a PDF file."))
+    original = clean_name(scan.name or "") or "quyet-dinh.pdf"
+    hashing = HashingFile(scan, original)
+    name = default_storage.save(decision_path(None, original), hashing)
+    return _Scan(name, original, hashing.bytes_read, hashing.sha256)
+
+
+def _decide(
+    track, year, number, date, signer, scan: _Scan, proposals, actor, corrects, note
+) -> Decision:
+    scope = scope_of(actor)
+    earlier: list[int] = []
+    if corrects is not None:
+        corrected = Decision.objects.select_for_update().get(pk=corrects.pk)
+        if Decision.objects.filter(corrects=corrected).exists():
+            raise WorkflowError(
+                _(
+                    "Decision %(number)s has been corrected already; "
+                    "correct the one in force."
+                )
+                % {"number": corrected.number}
+            )
+        if (corrected.track, corrected.year) != (track, year):
+            raise WorkflowError(
+                _("A decision corrects one of the same level and year.")
+            )
+        earlier = list(corrected.enrolments.values_list("pk", flat=True))
+    chosen = {p.enrolment_id for p in proposals}
+    enrolments = {e.pk: e for e in _lock_enrolments(sorted(chosen | set(earlier)))}
+    for pk in earlier:
+        if not scope.decides(track, enrolments[pk].ward.province_id):
+            raise NotAllowed(_("You are not allowed to do this."))
+    current = list(
+        Proposal.objects.select_for_update(of=("self",))
+        .filter(pk__in=[p.pk for p in proposals])
+        .select_related("enrolment__ward")
+    )
+    provinces = {p.enrolment.ward.province_id for p in current}
+    province_id = None
+    if track == Track.PROVINCE:
+        if len(provinces) != 1:
+            raise WorkflowError(
+                _("A province's decision recognises wards of that province only.")
+            )
+        province_id = next(iter(provinces))
+    for proposal in current:
+        enrolment = enrolments[proposal.enrolment_id]
+        ward = enrolment.ward.full_name
+        if (
+            not scope.decides(track, enrolment.ward.province_id)
+            or proposal.track != track
+        ):
+            raise NotAllowed(
+                _("You cannot record a decision for %(ward)s.") % {"ward": ward}
+            )
+        if enrolment.year != year:
+            raise WorkflowError(
+                _("%(ward)s was proposed for %(other)d, not %(year)d.")
+                % {"ward": ward, "other": enrolment.year, "year": year}
+            )
+        already = enrolment.stage == Stage.RECOGNISED and enrolment.pk not in earlier
+        if proposal.status != ProposalStatus.ACCEPTED or already:
+            raise WorkflowError(
+                _(
+                    "%(ward)s is “%(stage)s”: a decision recognises only "
+                    "accepted proposals that no decision in force lists."
+                )
+                % {"ward": ward, "stage": enrolment.get_stage_display()}
+            )
+    now = timezone.now()
+    decision = Decision.objects.create(
+        track=track,
+        province_id=province_id,
+        year=year,
+        number=number,
+        date=date,
+        signer=signer,
+        scan=scan.name,
+        scan_name=scan.original_name,
+        scan_size=scan.size,
+        scan_sha256=scan.sha256,
+        corrects=corrects,
+        note=note,
+        recorded_by=actor,
+        recorded_at=now,
+    )
+    decision.proposals.set(current)
+    step = Step.CORRECT if corrects is not None else Step.DECIDE
+    by_enrolment = {p.enrolment_id: p for p in current}
+    for pk, enrolment in enrolments.items():
+        if pk in by_enrolment:
+            enrolment.stage, enrolment.decision = Stage.RECOGNISED, decision
+            comment = _("Decision %(number)s of %(date)s") % {
+                "number": number,
+                "date": date_format(date, "SHORT_DATE_FORMAT"),
+            }
+        else:  # recognised by the corrected decision, not by this one
+            enrolment.stage, enrolment.decision = Stage.ACCEPTED, None
+            comment = _(
+                "No longer recognised: decision %(number)s corrects %(old)s."
+            ) % {
+                "number": number,
+                "old": corrects.number if corrects else "",
+            }
+        enrolment.save(update_fields=["stage", "decision"])
+        _log(
+            enrolment,
+            actor,
+            step,
+            now,
+            proposal=by_enrolment.get(pk),
+            decision=decision,
+            comment=comment,
+        )
+    return decision
+
+
+def _lock_enrolments(ids: list[int]) -> list[Enrolment]:
+    """Lock enrolment rows in the order of their keys (no deadlock)."""
+    rows = list(
+        Enrolment.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .select_related("ward")
+        .order_by("pk")
+    )
+    if len(rows) != len(set(ids)):
+        raise Enrolment.DoesNotExist
+    return rows
+
+
+def _lock_proposal(proposal: Proposal, actor: Any) -> tuple[Enrolment, Proposal]:
+    """Lock a proposal's enrolment, then the proposal, and check that
+    `actor` decides it and that it still waits for a decision."""
+    locked = _lock_enrolments([proposal.enrolment_id])[0]
+    current = (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("decided_by")
+        .get(pk=proposal.pk)
+    )
+    if not scope_of(actor).decides(current.track, locked.ward.province_id):
+        raise NotAllowed(_("You are not allowed to do this."))
+    if current.proposed_by_id == actor.pk:
+        raise WorkflowError(
+            _("You proposed this ward; someone else at the level above must decide.")
+        )
+    if current.status != ProposalStatus.PENDING:
+        raise WorkflowError(
+            _("This proposal was already “%(status)s” by %(name)s at %(time)s.")
+            % {
+                "status": current.get_status_display(),
+                "name": display_name(current.decided_by),
+                "time": date_format(
+                    timezone.localtime(current.decided_at), "SHORT_DATETIME_FORMAT"
+                ),
+            }
+        )
+    return locked, current
+
+
+def _set_stage(enrolment: Enrolment, stage: str) -> None:
+    enrolment.stage = stage
+    enrolment.save(update_fields=["stage"])
+
+
+def _log(
+    enrolment: Enrolment,
+    actor: Any,
+    action: str,
+    now: dt.datetime,
+    *,
+    proposal: Proposal | None = None,
+    decision: Decision | None = None,
+    comment: str = "",
+) -> RecognitionEvent:
+    """Write a step of the recognition log; its mail goes once committed."""
+    event = RecognitionEvent.objects.create(
+        enrolment=enrolment,
+        proposal=proposal,
+        decision=decision,
+        actor=actor,
+        action=action,
+        comment=comment,
+        created_at=now,
+    )
+    if action in NOTIFY_STEPS:
+        from .notifications import notify_recognition
+
+        transaction.on_commit(lambda: notify_recognition.enqueue(event_id=event.pk))
+    return event

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from access import people
@@ -20,6 +17,8 @@ from core.collation import vi_key, vi_order
 from wards.models import Province, UnitChange, Ward
 from wards.search import MAX_RESULTS, find_units
 
+from .. import dossier, recognition
+from ..dossier import official_date as official_date  # tests import it from here
 from ..filters import EnrolmentFilter, YearFilter
 from ..models import Assessment, Enrolment, Evidence, ReviewEvent
 from ..querysets import count_of
@@ -69,7 +68,7 @@ def _enrolment_or_404(request: HttpRequest, code: str) -> tuple[Enrolment, list[
     years = YearFilter(request.GET, queryset=visible)
     enrolment = (
         years.qs.with_progress()
-        .select_related("ward__province", "criteria_set")
+        .select_related("ward__province", "criteria_set", "decision")
         .first()
     )
     if enrolment is None:
@@ -80,14 +79,17 @@ def _enrolment_or_404(request: HttpRequest, code: str) -> tuple[Enrolment, list[
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Officers land on their ward, reviewers on their queue, leaders on their
-    dashboard (their province's, or the country's), others on the wards."""
+    """Officers land on their ward, reviewers on their queue, Ministry
+    reviewers on the proposals, leaders on their dashboard (their
+    province's, or the country's), others on the wards."""
     ward = landing_ward(request.user)
     if ward is not None:
         return redirect("ward_detail", code=ward.code)
     scope = scope_of(request.user)
     if scope.is_only_reviewer:
         return redirect("review_queue")
+    if scope.is_only_ministry_reviewer:
+        return redirect("proposal_queue")
     if scope.leads:
         return redirect("national_dashboard")
     return ward_list(request)
@@ -171,11 +173,13 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
             Q(predecessor=ward) | Q(successor=ward)
         ).select_related("predecessor", "successor")
     )
+    formerly = [c for c in lineage if c.successor_id == ward.pk]
     return render(
         request,
         "assessments/ward_detail.html",
         {
-            "formerly": [c for c in lineage if c.successor_id == ward.pk],
+            **_recognition_context(request, enrolment, formerly),
+            "formerly": formerly,
             "became": [c for c in lineage if c.predecessor_id == ward.pk],
             "enrolment": enrolment,
             "ward": enrolment.ward,
@@ -191,6 +195,30 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _recognition_context(request, enrolment: Enrolment, formerly) -> dict:
+    """Where the ward stands on the way to recognition, what it and the
+    units it was formed from achieved the year before, and whether a title
+    it holds is at risk."""
+    proposal = enrolment.proposals.select_related("decided_by").order_by("-pk").first()
+    earlier = list(
+        Enrolment.objects.visible_to(request.user)
+        .filter(
+            ward__in=[enrolment.ward_id] + [c.predecessor_id for c in formerly],
+            year=enrolment.year - 1,
+        )
+        .with_progress()
+        .select_related("ward", "decision")
+    )
+    return {
+        "proposal": proposal,
+        "last_year": earlier,
+        "risks": recognition.at_risk(enrolment),
+        "may_propose": enrolment.stage == Enrolment.Stage.OPEN
+        and enrolment.is_complete
+        and scope_of(request.user).proposes_in(enrolment.ward.province_id),
+    }
+
+
 @require_GET
 @login_required
 def ward_dossier(request: HttpRequest, code: str) -> HttpResponse:
@@ -201,66 +229,4 @@ def ward_dossier(request: HttpRequest, code: str) -> HttpResponse:
     content, signature block and recipients.
     """
     enrolment, _years = _enrolment_or_404(request, code)
-    ward = enrolment.ward
-    evidence = Evidence.objects.order_by("uploaded_at", "pk")
-    events = (
-        ReviewEvent.objects.select_related("actor")
-        .prefetch_related(people.with_units("actor"))
-        .order_by("created_at", "pk")
-    )
-    assessments = list(
-        Assessment.objects.filter(enrolment=enrolment)
-        .select_related("criterion__group")
-        .prefetch_related(
-            Prefetch("evidence", queryset=evidence, to_attr="evidence_items"),
-            Prefetch("events", queryset=events, to_attr="event_items"),
-        )
-        .order_by("criterion__group__position", "criterion__number")
-    )
-    # Withdrawn files are no longer in the dossier: listed apart, not counted.
-    sections = [
-        DossierSection(
-            assessment=a,
-            files=[e for e in a.evidence_items if e.withdrawn_at is None],
-            withdrawn=[e for e in a.evidence_items if e.withdrawn_at is not None],
-        )
-        for a in assessments
-    ]
-    printed_at = timezone.localtime()
-    return render(
-        request,
-        "assessments/ward_dossier.html",
-        {
-            "enrolment": enrolment,
-            "ward": ward,
-            "sections": sections,
-            "printed_at": printed_at,
-            "issuer": people.ward_police(ward),
-            "issuer_parent": people.province_police(ward.province),
-            "signer_title": people.ward_police_head(ward),
-            "dated": official_date(printed_at.date()),
-        },
-    )
-
-
-@dataclass(frozen=True)
-class DossierSection:
-    """One criterion of the dossier: its files, and those withdrawn from it."""
-
-    assessment: Assessment
-    files: list[Evidence]
-    withdrawn: list[Evidence]
-
-
-def official_date(day: dt.date) -> dict[str, str]:
-    """Day, month and year as an administrative document writes them.
-
-    Days below 10 and the months January and February take a leading zero
-    ("ngày 05 tháng 02 năm 2026", "ngày 15 tháng 3 năm 2026"), so that
-    nothing can be written in front of them later (Nghị định 30/2020/NĐ-CP).
-    """
-    return {
-        "day": f"{day.day:02d}",
-        "month": f"{day.month:02d}" if day.month <= 2 else str(day.month),
-        "year": str(day.year),
-    }
+    return render(request, dossier.TEMPLATE, dossier.dossier_context(enrolment))

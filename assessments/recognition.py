@@ -1,0 +1,283 @@
+"""The year around recognition: quotas, registration on a track, opening a
+new year, and what the pages show of it.
+
+The steps that change where a ward stands (proposal, acceptance, return,
+decision) are transitions of `evidence.workflow`; this module registers and
+re-enrols wards and reads the figures.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from access.scope import scope_of
+from criteria.models import CriteriaSet
+from wards.models import Province, UnitChange, Ward
+
+from . import workflow
+from .models import Assessment, Enrolment, Quota, RecognitionEvent, Track
+from .services import enrol_ward
+
+Stage = Enrolment.Stage
+Step = RecognitionEvent.Action
+
+
+def set_quota(*, province: Province, year: int, wards: int, actor: Any) -> Quota:
+    """The national leadership sets how many wards it expects of a province."""
+    if not scope_of(actor).national:
+        raise workflow.NotAllowed(_("You are not allowed to do this."))
+    quota, _created = Quota.objects.update_or_create(
+        province=province,
+        year=year,
+        defaults={"wards": wards, "set_by": actor, "set_at": timezone.now()},
+    )
+    return quota
+
+
+def default_criteria_set(province: Province, year: int) -> CriteriaSet | None:
+    """The set a province's wards are assessed against in `year`: the one its
+    other wards use that year, else the latest set in force by then."""
+    used = (
+        Enrolment.objects.filter(ward__province=province, year=year)
+        .values_list("criteria_set", flat=True)
+        .first()
+    )
+    if used is not None:
+        return CriteriaSet.objects.get(pk=used)
+    return CriteriaSet.objects.filter(year__lte=year).order_by("-year", "pk").first()
+
+
+@transaction.atomic
+def register(*, ward: Ward, year: int, track: str, actor: Any) -> Enrolment:
+    """A provincial leader registers one of the province's units for a year
+    on a track. Raises ValidationError for a unit not in force that year."""
+    if not scope_of(actor).proposes_in(ward.province_id):
+        raise workflow.NotAllowed(_("You are not allowed to do this."))
+    if Enrolment.objects.filter(ward=ward, year=year).exists():
+        raise workflow.WorkflowError(
+            _("%(ward)s is already registered for %(year)d.")
+            % {"ward": ward.full_name, "year": year}
+        )
+    criteria_set = default_criteria_set(ward.province, year)
+    if criteria_set is None:
+        raise workflow.WorkflowError(_("No criteria set is loaded yet."))
+    enrolment = enrol_ward(
+        ward=ward, year=year, criteria_set=criteria_set, track=Track(track)
+    )
+    RecognitionEvent.objects.create(
+        enrolment=enrolment,
+        actor=actor,
+        action=Step.REGISTER,
+        comment=enrolment.get_track_display(),
+    )
+    return enrolment
+
+
+@transaction.atomic
+def change_track(enrolment: Enrolment, *, track: str, actor: Any) -> Enrolment:
+    """Move a registered ward to the other track, before it is proposed."""
+    locked = Enrolment.objects.select_for_update(of=("self",)).get(pk=enrolment.pk)
+    if not scope_of(actor).proposes_in(enrolment.ward.province_id):
+        raise workflow.NotAllowed(_("You are not allowed to do this."))
+    if locked.stage != Stage.OPEN:
+        raise workflow.WorkflowError(
+            _("A ward's level cannot change once it is proposed.")
+        )
+    if locked.track != track:
+        locked.track = Track(track)
+        locked.save(update_fields=["track"])
+        RecognitionEvent.objects.create(
+            enrolment=locked,
+            actor=actor,
+            action=Step.CHANGE_TRACK,
+            comment=locked.get_track_display(),
+        )
+    return locked
+
+
+@dataclass
+class Opened:
+    """What opening a year did: the wards enrolled again to keep their
+    title, and those already enrolled or no longer in force."""
+
+    enrolled: list[Enrolment] = field(default_factory=list)
+    already: list[Enrolment] = field(default_factory=list)
+    closed: list[Enrolment] = field(default_factory=list)
+
+
+@transaction.atomic
+def open_year(year: int, *, actor: Any) -> Opened:
+    """Enrol every ward recognised the year before again, on the same track
+    and set: a recognised ward is assessed again to keep its title.
+
+    A unit that closed since is followed to the units that took it over, if
+    they are in force in `year`. Running it again enrols nobody twice.
+    """
+    opened = Opened()
+    recognised = Enrolment.objects.filter(
+        year=year - 1, stage=Stage.RECOGNISED
+    ).select_related("ward", "criteria_set")
+    for earlier in recognised:
+        units = [earlier.ward]
+        if not earlier.ward.valid_in(year):
+            units = [
+                change.successor
+                for change in UnitChange.objects.filter(
+                    predecessor=earlier.ward
+                ).select_related("successor")
+                if change.successor.valid_in(year)
+            ]
+            if not units:
+                opened.closed.append(earlier)
+                continue
+        for ward in units:
+            existing = Enrolment.objects.filter(ward=ward, year=year).first()
+            if existing is not None:
+                if existing.keeps_title_of_id is None:
+                    existing.keeps_title_of = earlier
+                    existing.save(update_fields=["keeps_title_of"])
+                opened.already.append(existing)
+                continue
+            enrolment = enrol_ward(
+                ward=ward,
+                year=year,
+                criteria_set=earlier.criteria_set,
+                track=Track(earlier.track),
+            )
+            enrolment.keeps_title_of = earlier
+            enrolment.save(update_fields=["keeps_title_of"])
+            RecognitionEvent.objects.create(
+                enrolment=enrolment,
+                actor=actor,
+                action=Step.REENROL,
+                decision=earlier.decision,
+                comment=_("Recognised in %(year)d by decision %(number)s.")
+                % {"year": earlier.year, "number": earlier.decision.number},
+            )
+            opened.enrolled.append(enrolment)
+    return opened
+
+
+# What the pages show.
+
+
+class Standing:
+    """A ward's year on the way to recognition, as dashboards count it."""
+
+    RECOGNISED = "recognised"
+    PROPOSED = "proposed"  # proposed or accepted, no decision yet
+    COMPLETE = "complete"  # every criterion approved, not proposed
+    IN_PROGRESS = "in_progress"
+
+    LABELS = {
+        RECOGNISED: _("Recognised"),
+        PROPOSED: _("Proposed"),
+        COMPLETE: _("Complete, not proposed"),
+        IN_PROGRESS: _("In progress"),
+    }
+
+
+def standing_filter(standing: str) -> Q:
+    """A filter on enrolments annotated by `with_progress()`."""
+    complete = Q(criteria_count__gt=0, approved_count__gte=F("criteria_count"))
+    return {
+        Standing.RECOGNISED: Q(stage=Stage.RECOGNISED),
+        Standing.PROPOSED: Q(stage__in=[Stage.PROPOSED, Stage.ACCEPTED]),
+        Standing.COMPLETE: Q(stage=Stage.OPEN) & complete,
+        Standing.IN_PROGRESS: Q(stage=Stage.OPEN) & ~complete,
+    }[standing]
+
+
+def standings(enrolments: QuerySet) -> dict[str, int]:
+    """How many enrolments stand where (`Standing`), in one query."""
+    counted = enrolments.with_progress().aggregate(
+        **{key: Count("pk", filter=standing_filter(key)) for key in Standing.LABELS}
+    )
+    return {key: counted[key] or 0 for key in Standing.LABELS}
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A province's registrations for a year against its quota."""
+
+    province: Province
+    quota: int | None
+    ministry: int
+    province_level: int
+
+    @property
+    def over_quota(self) -> bool:
+        return self.quota is not None and self.ministry > self.quota
+
+
+def registrations(year: int, provinces: list[Province]) -> list[Registration]:
+    """Registered wards per track and the quota, for each province."""
+    quotas = dict(
+        Quota.objects.filter(year=year, province__in=provinces).values_list(
+            "province_id", "wards"
+        )
+    )
+    counts: dict[tuple[int, str], int] = {
+        (province_id, track): n
+        for province_id, track, n in Enrolment.objects.filter(
+            year=year, ward__province__in=provinces
+        )
+        .values_list("ward__province_id", "track")
+        .annotate(n=Count("pk"))
+        .values_list("ward__province_id", "track", "n")
+    }
+    return [
+        Registration(
+            province=province,
+            quota=quotas.get(province.pk),
+            ministry=counts.get((province.pk, Track.MINISTRY), 0),
+            province_level=counts.get((province.pk, Track.PROVINCE), 0),
+        )
+        for province in provinces
+    ]
+
+
+def median_approved(year: int, province_id: int) -> float:
+    """The median of approved criteria among a province's wards in a year."""
+    approved = list(
+        Enrolment.objects.filter(year=year, ward__province_id=province_id)
+        .with_progress()
+        .values_list("approved_count", flat=True)
+    )
+    return statistics.median(approved) if approved else 0
+
+
+def at_risk(enrolment: Enrolment, median: float | None = None) -> list[str]:
+    """Why a ward holding last year's title may lose it this year: a
+    criterion returned, or fewer approved than the province's median.
+
+    Needs `with_progress()`; pass `median` when checking many wards.
+    """
+    if enrolment.keeps_title_of_id is None or enrolment.stage != Stage.OPEN:
+        return []
+    reasons = []
+    returned = list(
+        enrolment.assessments.filter(status=Assessment.Status.RETURNED)
+        .order_by("criterion__number")
+        .values_list("criterion__number", flat=True)
+    )
+    if returned:
+        reasons.append(
+            _("criteria returned: %(numbers)s")
+            % {"numbers": ", ".join(map(str, returned))}
+        )
+    if median is None:
+        median = median_approved(enrolment.year, enrolment.ward.province_id)
+    if enrolment.approved_count < median:
+        reasons.append(
+            _("%(approved)d approved, behind the province's median of %(median)s")
+            % {"approved": enrolment.approved_count, "median": f"{median:g}"}
+        )
+    return reasons

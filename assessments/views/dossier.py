@@ -1,0 +1,69 @@
+"""The dossier to download: the printable page as a PDF, and the ZIP of every
+approved file with its manifest, as the level above receives them."""
+
+from __future__ import annotations
+
+import io
+from typing import IO
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.template import engines
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from ..archive import EvidenceMismatch, export_zip
+from ..dossier import render_pdf
+from ..models import Enrolment
+from .wards import _enrolment_or_404
+
+# An error page of its own would be a template in templates/assessments/;
+# until then, the plain error layout with the message.
+REFUSED_PAGE = (
+    '{% extends "_plain.html" %}{% block title %}{{ title }}{% endblock %}'
+    '{% block content %}<h1>{{ title }}</h1><p role="alert">{{ reason }}</p>'
+    '<p><a href="{{ back }}">{{ back_label }}</a></p>{% endblock %}'
+)
+
+
+@require_GET
+@login_required
+def ward_dossier_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    """The printable dossier as a PDF, in the user's language."""
+    enrolment, _years = _enrolment_or_404(request, code)
+    pdf = render_pdf(enrolment, request=request)
+    return _download(io.BytesIO(pdf), enrolment, "pdf", "application/pdf")
+
+
+@require_GET
+@login_required
+def ward_dossier_zip(request: HttpRequest, code: str) -> HttpResponse:
+    """Every approved file in force, a folder per criterion, with the manifest,
+    README and PDF; 409 if a stored file no longer matches its row."""
+    enrolment, _years = _enrolment_or_404(request, code)
+    try:
+        archive = export_zip(enrolment)
+    except EvidenceMismatch as exc:
+        page = engines["django"].from_string(REFUSED_PAGE)
+        context = {
+            "title": _("The dossier was not exported"),
+            "reason": exc.message,
+            "back": reverse("ward_dossier", args=[code]) + f"?year={enrolment.year}",
+            "back_label": _("Back to the dossier"),
+        }
+        return HttpResponse(page.render(context, request), status=409)
+    return _download(archive, enrolment, "zip", "application/zip")
+
+
+def _download(
+    content: IO[bytes], enrolment: Enrolment, extension: str, content_type: str
+) -> FileResponse:
+    response = FileResponse(
+        content,
+        as_attachment=True,
+        filename=f"ho-so-{enrolment.ward.code}-{enrolment.year}.{extension}",
+        content_type=content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
