@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
@@ -668,3 +669,11 @@ class PartialUpload(models.Model):
     @property
     def path(self) -> Path:
         return Path(settings.PARTIAL_UPLOAD_DIR) / self.pk.hex
+
+
+def stored_files() -> Iterator[tuple[str, str]]:
+    """Every stored file a row points at, with the SHA-256 it must have:
+    the evidence and the signed scans of decisions. Integrity checks, the
+    sweep and backups go through this, so that no kind of file is missed."""
+    yield from Evidence.objects.values_list("file", "sha256").iterator()
+    yield from Decision.objects.exclude(scan="").values_list("scan", "scan_sha256")

@@ -205,12 +205,14 @@ def standings(enrolments: QuerySet) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Registration:
-    """A province's registrations for a year against its quota."""
+    """A province's registrations for a year against its quota, and how many
+    of its wards stand where (`Standing`)."""
 
     province: Province
     quota: int | None
     ministry: int
     province_level: int
+    standing: dict[str, int]
 
     @property
     def over_quota(self) -> bool:
@@ -233,12 +235,24 @@ def registrations(year: int, provinces: list[Province]) -> list[Registration]:
         .annotate(n=Count("pk"))
         .values_list("ward__province_id", "track", "n")
     }
+    standing = {
+        row["ward__province_id"]: {key: row[key] for key in Standing.LABELS}
+        for row in Enrolment.objects.filter(year=year, ward__province__in=provinces)
+        .with_progress()
+        .values("ward__province_id")
+        .annotate(
+            **{key: Count("pk", filter=standing_filter(key)) for key in Standing.LABELS}
+        )
+        .order_by()
+    }
+    empty = dict.fromkeys(Standing.LABELS, 0)
     return [
         Registration(
             province=province,
             quota=quotas.get(province.pk),
             ministry=counts.get((province.pk, Track.MINISTRY), 0),
             province_level=counts.get((province.pk, Track.PROVINCE), 0),
+            standing=standing.get(province.pk, empty),
         )
         for province in provinces
     ]

@@ -33,7 +33,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Model
 
-from assessments.models import Evidence
+from assessments.models import stored_files
 from core.collation import fold
 from wards.models import NATIONWIDE_MERGER, Province
 
@@ -49,11 +49,13 @@ EXCLUDED = [
     # Files still arriving: their bytes are not evidence and not kept.
     "evidence.partialupload",
 ]
-# Format 3: units have periods and lineage (`wards.unitchange`); format 2
+# Format 4: recognition is decisions (`evidence.decision`, with their scans
+# under media/) and proposals; format 3 archives carried a recognition
+# number and date on each enrolment. Format 3: units have periods and lineage (`wards.unitchange`); format 2
 # archives marked a unit `active` or `merged_into` another. Format 2:
 # enrolments are `evidence.enrolment` and memberships `access.membership`;
 # format 1 archives named them `wards.*`. Restore translates older archives.
-FORMAT = 3
+FORMAT = 4
 MOVED_MODELS = {
     ("wards", "enrolment"): ("evidence", "enrolment"),
     ("wards", "membership"): ("access", "membership"),
@@ -148,7 +150,7 @@ def back_up(path: Path) -> dict:
                 verbosity=0,
             )
             manifest = {"format": FORMAT, "counts": counts()}
-            names = sorted(set(Evidence.objects.values_list("file", flat=True)))
+            names = sorted({name for name, _sha256 in stored_files()})
         # Stored files never change once written, and the rows of this
         # snapshot were committed after their files: every name is there.
         manifest["files"] = {name: sha256_of(default_storage, name) for name in names}
@@ -173,6 +175,8 @@ def upgrade(manifest: dict, rows: list[dict]) -> tuple[dict, list[dict]]:
         manifest, rows = _from_format_1(manifest, rows)
     if version < 3:
         manifest, rows = _from_format_2(manifest, rows)
+    if version < 4:
+        manifest, rows = _from_format_3(manifest, rows)
     return manifest, rows
 
 
@@ -240,6 +244,51 @@ def _from_format_2(manifest: dict, rows: list[dict]) -> tuple[dict, list[dict]]:
     counts["wards.unitchange"] = len(changes)
     manifest = {**manifest, "format": 3, "counts": counts, "partial_counts": True}
     return manifest, rows + changes
+
+
+def _from_format_3(manifest: dict, rows: list[dict]) -> tuple[dict, list[dict]]:
+    """Recognition numbers typed on enrolments become decisions without a
+    scan, one per number, date and level, as migration evidence.0004 does
+    to a database; recorded by the first superuser of the archive."""
+    users = [r["fields"] for r in rows if r["model"] == "accounts.user"]
+    recorder = next((u for u in users if u.get("is_superuser")), None) or (
+        users[0] if users else None
+    )
+    wards = {r["pk"]: r["fields"] for r in rows if r["model"] == "wards.ward"}
+    decisions: dict[tuple, dict] = {}
+    for row in rows:
+        if row["model"] != "evidence.enrolment":
+            continue
+        fields = row["fields"]
+        number = fields.pop("recognition_number", "")
+        date = fields.pop("recognition_date", None)
+        if not number or recorder is None:
+            continue
+        year, track = fields["year"], fields["track"]
+        province = wards[fields["ward"]]["province"] if track == "province" else None
+        date = date or dt.date(year, 12, 31).isoformat()
+        key = (number, date, track, province, year)
+        if key not in decisions:
+            decisions[key] = {
+                "model": "evidence.decision",
+                "pk": len(decisions) + 1,
+                "fields": {
+                    "track": track,
+                    "province": province,
+                    "year": year,
+                    "number": number,
+                    "date": date,
+                    "signer": "—",
+                    "note": "Số quyết định ghi trước khi ứng dụng lưu quyết định.",
+                    "recorded_by": [recorder["username"]],
+                    "recorded_at": dt.datetime.now(dt.UTC).isoformat(),
+                },
+            }
+        fields["stage"] = "recognised"
+        fields["decision"] = decisions[key]["pk"]
+    counts = {**manifest["counts"], "evidence.decision": len(decisions)}
+    manifest = {**manifest, "format": 4, "counts": counts, "partial_counts": True}
+    return manifest, rows + list(decisions.values())
 
 
 def _media(archive: tarfile.TarFile):

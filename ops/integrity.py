@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.files.storage import Storage, default_storage
 
-from assessments.models import Evidence
+from assessments.models import stored_files
 
 ROOT = "evidence"
 
@@ -45,10 +45,11 @@ def sha256_of(storage: Storage, name: str) -> str:
 
 
 def check(storage: Storage = default_storage) -> Report:
-    """Compare every Evidence row with the storage, hashing each file once."""
+    """Compare every row's file (evidence, decision scans) with the storage,
+    hashing each file once."""
     report = Report()
     expected: dict[str, set[str]] = {}
-    for name, sha256 in Evidence.objects.values_list("file", "sha256").iterator():
+    for name, sha256 in stored_files():
         expected.setdefault(name, set()).add(sha256)
     stored = set(stored_names(storage))
     report.orphans = sorted(stored - expected.keys())

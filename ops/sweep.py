@@ -20,7 +20,7 @@ from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 
 from assessments import resumable
-from assessments.models import Evidence
+from assessments.models import stored_files
 
 from .integrity import stored_names
 
@@ -55,7 +55,7 @@ def sweep(
     grace = max(grace, MIN_GRACE)
     report = SweepReport()
     cutoff = timezone.now() - grace
-    referenced = set(Evidence.objects.values_list("file", flat=True).iterator())
+    referenced = {name for name, _sha256 in stored_files()}
     for name in stored_names(storage):
         try:
             if name in referenced or storage.get_modified_time(name) > cutoff:

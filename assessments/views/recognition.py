@@ -75,13 +75,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     if not provinces:
         raise Http404
     rows = recognition.registrations(year, provinces)
-    standing = _standings_by_province(year, provinces)
-    for row in rows:
-        row.standing = standing.get(row.province.pk, {})  # type: ignore[attr-defined]
-    totals = {
-        key: sum(r.standing.get(key, 0) for r in rows)  # type: ignore[attr-defined]
-        for key in Standing.LABELS
-    }
+    totals = {key: sum(r.standing[key] for r in rows) for key in Standing.LABELS}
     return render(
         request,
         "assessments/recognition.html",
@@ -101,26 +95,6 @@ def _years_around(year: int) -> list[int]:
     years = set(Enrolment.objects.values_list("year", flat=True).distinct())
     years |= {year, max(years | {year}) + 1}
     return sorted(years, reverse=True)
-
-
-def _standings_by_province(year: int, provinces: list[Province]):
-    """{province id: {standing: count}} in one grouped query."""
-    rows = (
-        Enrolment.objects.filter(year=year, ward__province__in=provinces)
-        .with_progress()
-        .values("ward__province_id")
-        .annotate(
-            **{
-                key: Count("pk", filter=recognition.standing_filter(key))
-                for key in Standing.LABELS
-            }
-        )
-        .order_by()
-    )
-    return {
-        row["ward__province_id"]: {key: row[key] for key in Standing.LABELS}
-        for row in rows
-    }
 
 
 @require_POST

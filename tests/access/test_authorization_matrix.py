@@ -7,6 +7,7 @@ users to ward B or province B.
 """
 
 import base64
+import datetime as dt
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -20,6 +21,7 @@ from tests.factories import (
     UserFactory,
     WardFactory,
     add_file,
+    set_statuses,
 )
 from tests.factories import member as make_member
 
@@ -32,13 +34,25 @@ ROLES = [
     "reviewer_other",
     "leader_own",
     "leader_other",
+    "ministry_own",
+    "ministry_other",
     "national",
     "admin",
 ]
 LOGIN = "login"  # a redirect to a login page
 OK = "ok"  # 200, or a redirect that is not to a login page
-READERS = {"officer_own", "reviewer_own", "leader_own", "national", "admin"}
-PROVINCE_VIEWERS = {"reviewer_own", "leader_own", "national", "admin"}
+READERS = {
+    "officer_own",
+    "reviewer_own",
+    "leader_own",
+    "ministry_own",
+    "national",
+    "admin",
+}
+PROVINCE_VIEWERS = {"reviewer_own", "leader_own", "ministry_own", "national", "admin"}
+# Who decides proposals: provincial leaders (province level) and Ministry
+# reviewers (Ministry level), each where their scope reaches.
+DECIDERS = {"leader_own", "leader_other", "ministry_own", "ministry_other"}
 
 
 def expect(allowed, *, denied=404, anonymous=LOGIN, allowed_code=OK):
@@ -135,6 +149,48 @@ MATRIX = {
         expect({"officer_own"}),
     ),
     "review_queue": ("GET", "/review/", expect({"reviewer_own", "reviewer_other"})),
+    # Recognition. The proposal and decision concern another ward of province
+    # A than the officer's, complete and proposed.
+    "recognition": (
+        "GET",
+        "/recognition/",
+        expect(EVERYONE - {"officer_own", "officer_other"}),
+    ),
+    "quota_set": ("POST", "/recognition/quotas/", expect({"national", "admin"})),
+    "open_year": ("POST", "/recognition/open-year/", expect({"national", "admin"})),
+    "registration": (
+        "GET",
+        "/recognition/{province}/?year={year}",
+        expect(PROVINCE_VIEWERS),
+    ),
+    "register_unit": (
+        "POST",
+        "/recognition/{province}/register/",
+        expect({"leader_own"}),
+    ),
+    "change_track": ("POST", "/wards/{ward}/{year}/track/", expect({"leader_own"})),
+    "propose": ("POST", "/wards/{complete}/{year}/propose/", expect({"leader_own"})),
+    "proposal_queue": ("GET", "/proposals/", expect(DECIDERS)),
+    "proposals_accept": ("POST", "/proposals/accept/", expect(DECIDERS)),
+    "proposal_detail": ("GET", "/proposals/{proposal}/", expect(PROVINCE_VIEWERS)),
+    "proposal_accept": (
+        "POST",
+        "/proposals/{proposal}/accept/",
+        expect({"ministry_own"}),
+    ),
+    "proposal_return": (
+        "POST",
+        "/proposals/{proposal}/return/",
+        expect({"ministry_own"}),
+    ),
+    "decision_list": ("GET", "/decisions/", expect(EVERYONE)),
+    "decision_new": ("GET", "/decisions/new/", expect(DECIDERS)),
+    "decision_detail": ("GET", "/decisions/{decision}/", expect(PROVINCE_VIEWERS)),
+    "decision_scan": (
+        "GET",
+        "/decisions/{decision}/scan/",
+        expect(PROVINCE_VIEWERS),
+    ),
     "healthz": ("GET", "/healthz", expect(EVERYONE, anonymous=200, allowed_code=200)),
     "login": ("GET", "/accounts/login/", expect(EVERYONE, anonymous=200)),
     # Logging out ends on the login page, whoever asks.
@@ -221,13 +277,36 @@ def world(module_db):
     partial = resumable.start(
         working, officer, name="moi.pdf", size=10, sha256="0" * 64
     )
+    leader = make_member(Role.PROVINCIAL_LEADER, province=province_a)
+    ministry = make_member(Role.MINISTRY_REVIEWER, province=province_a)
+    complete, proposed, recognised = (
+        EnrolmentFactory(
+            ward=WardFactory(province=province_a), criteria_set=own.criteria_set
+        )
+        for _ in range(3)
+    )
+    for enrolment in (complete, proposed, recognised):
+        set_statuses(enrolment, approved=22)
+    proposal = workflow.propose(proposed, actor=leader)
+    accepted = workflow.propose(recognised, actor=leader)
+    workflow.accept(accepted, actor=ministry)
+    decision = workflow.record_decision(
+        track="ministry",
+        year=2026,
+        text=workflow.DecisionText("1/QĐ-BCA", dt.date(2026, 12, 28), "Bộ trưởng"),
+        scan=files.upload("qd.pdf", files.pdf("qd")),
+        proposals=[accepted],
+        actor=ministry,
+    )
     users = {
         "officer_own": officer,
         "officer_other": make_member(Role.OFFICER, ward=other.ward),
         "reviewer_own": reviewer,
         "reviewer_other": make_member(Role.REVIEWER, province=province_b),
-        "leader_own": make_member(Role.PROVINCIAL_LEADER, province=province_a),
+        "leader_own": leader,
         "leader_other": make_member(Role.PROVINCIAL_LEADER, province=province_b),
+        "ministry_own": ministry,
+        "ministry_other": make_member(Role.MINISTRY_REVIEWER, province=province_b),
         "national": make_member(Role.NATIONAL_LEADER),
         "admin": UserFactory(is_staff=True, is_superuser=True),
     }
@@ -241,6 +320,11 @@ def world(module_db):
         "approved": 3,
         "evidence": evidence.pk,
         "partial": partial.pk,
+        "complete": complete.ward.code,
+        "proposal": proposal.pk,
+        "decision": decision.pk,
+        "unenrolled": WardFactory(province=province_a).code,
+        "criterion_pk": own.criteria_set.criteria.get(number=1).pk,
     }
     return users, values
 
@@ -250,6 +334,22 @@ def post_data(key: str, values) -> dict:
         return {"files": [files.upload("moi.pdf", files.pdf("new"))]}
     if key in ("criterion_act:return", "criterion_act:revoke"):
         return {"reason": "Thiếu"}
+    if key == "quota_set":
+        return {"province": values["province"], "year": values["year"], "wards": 5}
+    if key == "open_year":
+        return {"year": values["year"]}
+    if key == "register_unit":
+        return {
+            "year": values["year"],
+            "ward": values["unenrolled"],
+            "track": "ministry",
+        }
+    if key == "change_track":
+        return {"track": "province"}
+    if key == "proposals_accept":
+        return {"proposal": values["proposal"]}
+    if key == "proposal_return":
+        return {"reason": "Thiếu", "criteria": [values["criterion_pk"]]}
     if key == "set_language":
         return {"language": "en", "next": "/"}
     if key == "admin:change":
@@ -304,7 +404,7 @@ def test_the_matrix(db, client, world, key, role):
 
 
 GET_ONLY = [key for key, (method, *_rest) in MATRIX.items() if method == "GET"]
-FORMS = ("login", "two_factor", "two_factor_setup", "password_reset")
+FORMS = ("login", "two_factor", "two_factor_setup", "password_reset", "decision_new")
 GET_ONLY = [k for k in GET_ONLY if k not in (*FORMS, "password_reset_confirm")]
 GET_ONLY = [k for k in GET_ONLY if not k.startswith("admin")]
 

@@ -1,22 +1,30 @@
 import datetime as dt
+import hashlib
 import io
 import json
 import tarfile
 import threading
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
 from access.models import Membership
-from assessments.models import Assessment, Enrolment, Evidence, ReviewEvent
+from assessments.models import (
+    Assessment,
+    Decision,
+    Enrolment,
+    Evidence,
+    ReviewEvent,
+)
 from core.collation import fold
 from ops import backup
 from ops.integrity import check, stored_names
 from tests import files
-from tests.factories import add_file
+from tests.factories import UserFactory, add_file
 from wards.models import Province, UnitChange, Ward
 
 Status = Assessment.Status
@@ -32,8 +40,27 @@ def dossiers(enrolment, other_enrolment, reach):
     return enrolment
 
 
+def record_decision_scan() -> Decision:
+    """A decision whose signed scan is stored beside the evidence."""
+    content = files.pdf("Quyết định 4023/QĐ-BCA")
+    name = default_storage.save("evidence/decisions/2026/qd.pdf", ContentFile(content))
+    return Decision.objects.create(
+        track="ministry",
+        year=2026,
+        number="4023/QĐ-BCA",
+        date=dt.date(2026, 12, 28),
+        signer="Bộ trưởng",
+        scan=name,
+        scan_name="qd.pdf",
+        scan_size=len(content),
+        scan_sha256=hashlib.sha256(content).hexdigest(),
+        recorded_by=UserFactory(),
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_backup_and_restore_round_trip(tmp_path, settings, dossiers):
+    decision = record_decision_scan()
     counts = backup.counts()
     hashes = backup.file_hashes()
     assert counts["evidence.evidence"] > 0 and len(hashes) > 0
@@ -55,6 +82,7 @@ def test_backup_and_restore_round_trip(tmp_path, settings, dossiers):
 
     assert backup.counts() == counts
     assert backup.file_hashes() == hashes
+    assert decision.scan.name in hashes
     assert default_storage.location == str(fresh)
     assert check().clean
     # The restored dossiers count the same.
@@ -105,6 +133,7 @@ def test_an_archive_of_the_first_version_speaks_the_new_labels():
         "evidence.enrolment": 2,
         "access.membership": 1,
         "wards.unitchange": 0,
+        "evidence.decision": 0,
     }
     assert [row["model"] for row in rows] == [
         "wards.ward",
@@ -314,3 +343,48 @@ def test_a_backup_taken_while_people_work_restores(
     fresh_media(settings, tmp_path / "fresh")
     backup.restore(archive)
     assert backup.counts() == manifest["counts"]
+
+
+def test_recognition_numbers_of_format_3_become_decisions():
+    manifest = {"format": 3, "counts": {"evidence.enrolment": 3}}
+    rows = [
+        {"model": "accounts.user", "pk": 1, "fields": {"username": "an"}},
+        {
+            "model": "accounts.user",
+            "pk": 2,
+            "fields": {"username": "admin", "is_superuser": True},
+        },
+        {"model": "wards.ward", "pk": 7, "fields": {"province": 3}},
+        *(
+            {
+                "model": "evidence.enrolment",
+                "pk": pk,
+                "fields": {
+                    "ward": 7,
+                    "year": 2023,
+                    "track": "province",
+                    "recognition_number": number,
+                    "recognition_date": "2023-12-28" if number else None,
+                },
+            }
+            for pk, number in ((1, "12/QĐ-UBND"), (2, "12/QĐ-UBND"), (3, ""))
+        ),
+    ]
+    manifest, rows = backup.upgrade(manifest, rows)
+    decisions = [r for r in rows if r["model"] == "evidence.decision"]
+    assert len(decisions) == 1
+    assert manifest["counts"]["evidence.decision"] == 1
+    fields = decisions[0]["fields"]
+    assert (fields["number"], fields["date"], fields["province"]) == (
+        "12/QĐ-UBND",
+        "2023-12-28",
+        3,
+    )
+    assert fields["recorded_by"] == ["admin"]
+    enrolments = [r["fields"] for r in rows if r["model"] == "evidence.enrolment"]
+    assert [e.get("stage", "open") for e in enrolments] == [
+        "recognised",
+        "recognised",
+        "open",
+    ]
+    assert all("recognition_number" not in e for e in enrolments)

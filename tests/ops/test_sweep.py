@@ -11,6 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from ops.integrity import check
 from tests.factories import add_file
+from tests.ops.test_backup import record_decision_scan
 
 DAY = 24 * 3600
 
@@ -29,6 +30,8 @@ def test_the_sweep_removes_old_orphans_and_stale_temporary_uploads(
     kept = add_file(assessment, officer)
     root = Path(settings.PRIVATE_MEDIA_ROOT)
     age(root / kept.file.name, 3 * DAY)  # old, but its row refers to it
+    scan = record_decision_scan()  # a decision's signed scan, as old
+    age(root / scan.scan.name, 3 * DAY)
     old_orphan = default_storage.save("evidence/2026/11/old.pdf", ContentFile(b"x"))
     age(root / old_orphan, 2 * DAY)
     # Perhaps an upload in progress, its row not committed yet: left alone.
@@ -54,6 +57,7 @@ def test_the_sweep_removes_old_orphans_and_stale_temporary_uploads(
     assert not default_storage.exists(old_orphan) and not stale.exists()
     assert default_storage.exists(new_orphan) and fresh.exists()
     assert default_storage.exists(kept.file.name)
+    assert default_storage.exists(scan.scan.name)
     assert check().orphans == [new_orphan] and not check().missing
 
 
