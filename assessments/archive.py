@@ -22,7 +22,6 @@ from pathlib import PurePosixPath
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -98,15 +97,17 @@ def write_zip(enrolment: Enrolment, target: IO[bytes]) -> None:
     paths = zip_paths(evidence)
     manifest = build_manifest(enrolment, evidence, paths)
     with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
+        # The files first: one that does not match ends the export before
+        # the PDF is laid out.
+        for item in evidence:
+            copy_checked(item, archive, paths[item.pk])
+        archive.writestr(SUMMARY, render_pdf(enrolment))
         archive.writestr(README, readme(manifest), compress_type=zipfile.ZIP_DEFLATED)
         archive.writestr(
             MANIFEST,
             json.dumps(manifest, ensure_ascii=False, indent=2),
             compress_type=zipfile.ZIP_DEFLATED,
         )
-        archive.writestr(SUMMARY, render_pdf(enrolment))
-        for item in evidence:
-            copy_checked(item, archive, paths[item.pk])
 
 
 def approved_evidence(enrolment: Enrolment) -> list[Evidence]:
@@ -232,7 +233,7 @@ def copy_checked(evidence: Evidence, archive: zipfile.ZipFile, path: str) -> Non
     digest = hashlib.sha256()
     size = 0
     try:
-        source = default_storage.open(evidence.file.name, "rb")
+        source = evidence.file.open("rb")
     except FileNotFoundError:
         logger.error("Evidence %s: %s is missing.", evidence.pk, evidence.file.name)
         raise EvidenceMismatch(evidence) from None

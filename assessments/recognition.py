@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from access.scope import scope_of
 from criteria.models import CriteriaSet
@@ -23,6 +24,7 @@ from wards.models import Province, UnitChange, Ward
 
 from . import workflow
 from .models import Assessment, Enrolment, Quota, RecognitionEvent, Track
+from .progress import Progress
 from .services import enrol_ward
 
 Stage = Enrolment.Stage
@@ -177,11 +179,20 @@ class Standing:
     IN_PROGRESS = "in_progress"
 
     LABELS = {
-        RECOGNISED: _("Recognised"),
-        PROPOSED: _("Proposed"),
-        COMPLETE: _("Complete, not proposed"),
-        IN_PROGRESS: _("In progress"),
+        RECOGNISED: pgettext_lazy("ward", "Recognised"),
+        PROPOSED: pgettext_lazy("ward", "Proposed"),
+        COMPLETE: gettext_lazy("Complete, not proposed"),
+        IN_PROGRESS: gettext_lazy("In progress"),
     }
+
+
+def standing_of(stage: str, progress: Progress) -> str:
+    """The `Standing` of a ward's year from its stage and progress."""
+    if stage == Stage.RECOGNISED:
+        return Standing.RECOGNISED
+    if stage != Stage.OPEN:
+        return Standing.PROPOSED
+    return Standing.COMPLETE if progress.is_complete else Standing.IN_PROGRESS
 
 
 def standing_filter(standing: str) -> Q:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from assessments import recognition
 from assessments.models import Assessment
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,6 +73,10 @@ def province_table(rows: list[dict]) -> tuple[list[str], list[list]]:
         _("Mean progress (%)"),
         _("Criteria pending review"),
         _("Oldest pending (days)"),
+        _("Registered at Ministry level"),
+        _("Quota"),
+        _("Recognised"),
+        _("Proposed"),
     ]
     return headers, [
         [
@@ -81,6 +86,10 @@ def province_table(rows: list[dict]) -> tuple[list[str], list[list]]:
             row["mean_percent"],
             row["pending"],
             row["oldest_days"],
+            row["ministry"],
+            row.get("quota"),
+            row["recognised"],
+            row["proposed"],
         ]
         for row in rows
     ]
@@ -90,13 +99,16 @@ def ward_table(enrolments) -> tuple[list[str], list[list]]:
     headers = [
         _("Unit code"),
         _("Ward"),
-        _("Track"),
+        _("Level"),
         _("Approved"),
         _("Criteria"),
         _("Progress"),
         _("Pending review"),
         _("Returned"),
         _("Last activity"),
+        _("Recognition"),
+        _("Decision number"),
+        _("Decision date"),
     ]
     return headers, [
         [
@@ -109,6 +121,13 @@ def ward_table(enrolments) -> tuple[list[str], list[list]]:
             e.pending_count,
             e.returned_count,
             e.last_activity,
+            str(
+                recognition.Standing.LABELS[
+                    recognition.standing_of(e.stage, e.standing)
+                ]
+            ),
+            e.decision.number if e.decision else "",
+            e.decision.date if e.decision else None,
         ]
         for e in enrolments
     ]

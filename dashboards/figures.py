@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from assessments.models import Assessment, Enrolment, ReviewEvent
+from assessments import recognition
+from assessments.models import Assessment, Enrolment, Quota, ReviewEvent, Track
 from assessments.progress import Progress
 from core.collation import vi_key
 from criteria.models import Criterion
@@ -39,6 +40,14 @@ class Standing:
     ward_name: str = ""
     latitude: float | None = None
     longitude: float | None = None
+    track: str = ""
+    stage: str = ""
+
+    @property
+    def recognition(self) -> str:
+        """Where the ward stands on the way to recognition (`Standing` of
+        `evidence.recognition`)."""
+        return recognition.standing_of(self.stage, self.progress)
 
 
 def progress_of(enrolments: QuerySet[Enrolment], *, group: str = "") -> list[Standing]:
@@ -63,6 +72,8 @@ def progress_of(enrolments: QuerySet[Enrolment], *, group: str = "") -> list[Sta
             # Floats: converting thousands of decimals costs more than the query.
             Cast("ward__latitude", FloatField()),
             Cast("ward__longitude", FloatField()),
+            "track",
+            "stage",
         )
     )
     return [
@@ -74,9 +85,32 @@ def progress_of(enrolments: QuerySet[Enrolment], *, group: str = "") -> list[Sta
             ward_name=full_name(kind, ward),
             latitude=lat,
             longitude=lon,
+            track=track,
+            stage=stage,
         )
-        for province_id, name, code, approved, size, kind, ward, lat, lon in rows
+        for (
+            province_id,
+            name,
+            code,
+            approved,
+            size,
+            kind,
+            ward,
+            lat,
+            lon,
+            track,
+            stage,
+        ) in rows
     ]
+
+
+def recognition_counts(progress: list[Standing]) -> dict[str, int]:
+    """How many wards stand where on the way to recognition, in the order of
+    `Standing.LABELS`. With a group chosen, "complete" means that group."""
+    counts = dict.fromkeys(recognition.Standing.LABELS, 0)
+    for item in progress:
+        counts[item.recognition] += 1
+    return counts
 
 
 def province_rows(enrolments, *, group: str = "", progress=None) -> list[dict]:
@@ -97,9 +131,16 @@ def province_rows(enrolments, *, group: str = "", progress=None) -> list[dict]:
                 "band_mid": 0,
                 "band_low": 0,
                 "ratio_sum": 0.0,
+                "ministry": 0,
+                "recognised": 0,
+                "proposed": 0,
             },
         )
         row["enrolled"] += 1
+        row["ministry"] += item.track == Track.MINISTRY
+        standing = item.recognition
+        row["recognised"] += standing == recognition.Standing.RECOGNISED
+        row["proposed"] += standing == recognition.Standing.PROPOSED
         row["ratio_sum"] += item.progress.ratio
         row[band_of(item.progress)] += 1
     pending = {
@@ -121,6 +162,18 @@ def province_rows(enrolments, *, group: str = "", progress=None) -> list[dict]:
         row["mean"] = row.pop("ratio_sum") / row["enrolled"]
         row["mean_percent"] = round(100 * row["mean"])
         row["bands"] = _bands(row)
+    return rows
+
+
+def with_quotas(rows: list[dict], year: int) -> list[dict]:
+    """Each province row gets the quota the Ministry set it for `year`."""
+    quotas = dict(
+        Quota.objects.filter(
+            province_id__in=[r["ward__province_id"] for r in rows], year=year
+        ).values_list("province_id", "wards")
+    )
+    for row in rows:
+        row["quota"] = quotas.get(row["ward__province_id"])
     return rows
 
 
@@ -253,7 +306,9 @@ def criteria_holding_back(enrolments, *, group: str = "") -> list[dict]:
 def ward_rows(enrolments, *, group: str = "") -> list[Enrolment]:
     """The province's wards, best progress first, with pending/returned/activity."""
     rows = list(
-        enrolments.with_progress(group=group).with_activity().select_related("ward")
+        enrolments.with_progress(group=group)
+        .with_activity()
+        .select_related("ward", "decision")
     )
     rows.sort(key=lambda e: (-e.standing.ratio, vi_key(e.ward.name)))
     return rows

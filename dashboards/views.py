@@ -17,6 +17,7 @@ from access.scope import (
     province_or_404,
     require_nationwide,
 )
+from assessments import recognition
 from assessments.models import Assessment, Enrolment
 from criteria.models import CriterionGroup
 
@@ -60,7 +61,9 @@ def national(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request, province=None)
     enrolments = enrolments_for(request.user, filters)
     standings = dashboards.progress_of(enrolments, group=filters.group)
-    rows = dashboards.province_rows(enrolments, progress=standings)
+    rows = dashboards.with_quotas(
+        dashboards.province_rows(enrolments, progress=standings), filters.year
+    )
     levels = dashboards.distribution(progress=[s.progress for s in standings])
     holding = dashboards.criteria_holding_back(enrolments, group=filters.group)
     spots = [
@@ -72,6 +75,7 @@ def national(request: HttpRequest) -> HttpResponse:
         "complete": sum(r["complete"] for r in rows),
         "pending": sum(r["pending"] for r in rows),
     }
+    recognised = dashboards.recognition_counts(standings)
     return render(
         request,
         "dashboards/national.html",
@@ -79,6 +83,8 @@ def national(request: HttpRequest) -> HttpResponse:
             **_common(filters),
             "rows": rows,
             "totals": totals,
+            "recognition": recognised,
+            "recognition_labels": recognition.Standing.LABELS,
             "levels": levels,
             "sentence": dashboards.distribution_sentence(levels),
             "chart": charts.column_chart([(lv["label"], lv["wards"]) for lv in levels]),
@@ -100,6 +106,7 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
     enrolments = enrolments_for(request.user, filters)
     wards = dashboards.ward_rows(enrolments, group=filters.group)
     levels = dashboards.distribution(progress=[e.standing for e in wards])
+    [registered] = recognition.registrations(filters.year, [province])
     grid = dashboards.heatmap(enrolments, group=filters.group)
     for enrolment in wards:
         enrolment.heat_cells = _heat_cells(
@@ -122,6 +129,8 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
             "chart": charts.column_chart([(lv["label"], lv["wards"]) for lv in levels]),
             "columns": [(n, titles.get(n, "")) for n in grid["numbers"]],
             "pending_total": sum(e.pending_count for e in wards),
+            "registered": registered,
+            "recognition_labels": recognition.Standing.LABELS,
             "map": maps.point_map(spots),
         },
     )
@@ -200,7 +209,9 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         )
     enrolments = enrolments_for(request.user, filters)
     if table == "provinces":
-        rows = dashboards.province_rows(enrolments, group=filters.group)
+        rows = dashboards.with_quotas(
+            dashboards.province_rows(enrolments, group=filters.group), filters.year
+        )
         headers, data = exports.province_table(rows)
         title = _("Provinces")
     elif table == "wards":

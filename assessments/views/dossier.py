@@ -8,6 +8,7 @@ from typing import IO
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.template import engines
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ REFUSED_PAGE = (
 
 @require_GET
 @login_required
-def ward_dossier_pdf(request: HttpRequest, code: str) -> HttpResponse:
+def ward_dossier_pdf(request: HttpRequest, code: str) -> HttpResponseBase:
     """The printable dossier as a PDF, in the user's language."""
     enrolment, _years = _enrolment_or_404(request, code)
     pdf = render_pdf(enrolment, request=request)
@@ -38,7 +39,7 @@ def ward_dossier_pdf(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def ward_dossier_zip(request: HttpRequest, code: str) -> HttpResponse:
+def ward_dossier_zip(request: HttpRequest, code: str) -> HttpResponseBase:
     """Every approved file in force, a folder per criterion, with the manifest,
     README and PDF; 409 if a stored file no longer matches its row."""
     enrolment, _years = _enrolment_or_404(request, code)

@@ -66,10 +66,11 @@ def sizes(module_db):
 
 # (who, page for "2", page for "20", queries). Each page names people with
 # their unit (access.people): one query reads the memberships of all of them.
-# The ward page reads its unit's lineage (formerly, became) in one more.
+# The ward page reads its unit's lineage (formerly, became) in one more, and its
+# last proposal and last year's results (its own and its predecessors') in two.
 PAGES = {
     "ward list": ("national", "/wards/?year=2025", "/wards/?year=2026", 13),
-    "ward page": ("national", "/wards/few/", "/wards/many/", 13),
+    "ward page": ("national", "/wards/few/", "/wards/many/", 15),
     "dossier": ("national", "/wards/few/dossier/", "/wards/many/dossier/", 13),
     "criterion": ("national", "/wards/few/2026/1/", "/wards/many/2026/1/", 11),
     # Who claimed the queue's items, and who did the recent events: 2 queries;

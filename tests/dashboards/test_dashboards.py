@@ -250,18 +250,18 @@ def test_exports_hold_what_the_page_shows(client, country):
     client.cookies["django_language"] = "en"
     rows = read_csv(client.get("/dashboard/export/provinces.csv", {"year": 2026}))
     assert rows[0][:3] == ["Province", "Wards enrolled", "Wards with all criteria met"]
-    assert ["Thanh Hóa", "4", "1", "59", "2", "9"] in rows
+    assert ["Thanh Hóa", "4", "1", "59", "2", "9", "2", "", "0", "0"] in rows
 
     response = client.get("/dashboard/export/wards.xlsx", {"province": "38"})
     assert response["Content-Disposition"].endswith('.xlsx"')
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = list(sheet.values)
     assert values[0][1] == "Ward"
-    assert [(r[1], r[5]) for r in values[1:]] == [
-        ("An Hưng", "22/22"),
-        ("Lam Sơn", "17/22"),
-        ("Điện Biên", "10/22"),
-        ("Ba Đình", "3/22"),
+    assert [(r[1], r[5], r[9]) for r in values[1:]] == [
+        ("An Hưng", "22/22", "Complete, not proposed"),
+        ("Lam Sơn", "17/22", "In progress"),
+        ("Điện Biên", "10/22", "In progress"),
+        ("Ba Đình", "3/22", "In progress"),
     ]
     filtered = load_workbook(
         io.BytesIO(
