@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Track
+from .recognition import Standing, standing_filter
 
 # Longer than any review has waited; keeps the date arithmetic in range.
 MAX_DAYS = 3650
@@ -80,10 +81,21 @@ class YearFilter(ValidatedFilterSet):
 
 
 class EnrolmentFilter(YearFilter):
-    """The year, province and track of a list of enrolled wards."""
+    """The year, province, track and recognition of a list of enrolled wards."""
 
     province = filters.CharFilter(field_name="ward__province__code", max_length=8)
     track = filters.ChoiceFilter(choices=Track.choices)
+    standing = filters.ChoiceFilter(
+        choices=list(Standing.LABELS.items()), method="filter_standing"
+    )
+
+    def filter_standing(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        matching = (
+            queryset.model.objects.with_progress()
+            .filter(standing_filter(value))
+            .values("pk")
+        )
+        return queryset.filter(pk__in=matching)
 
 
 class ReviewQueueFilter(ValidatedFilterSet):

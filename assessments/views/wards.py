@@ -104,7 +104,7 @@ def ward_list(request: HttpRequest) -> HttpResponse:
     year = chosen.year_value
     enrolments = (
         chosen.qs.with_progress()
-        .select_related("ward__province")
+        .select_related("ward__province", "decision")
         .order_by(
             vi_order("ward__province__name"), "-approved_count", vi_order("ward__name")
         )
@@ -127,6 +127,8 @@ def ward_list(request: HttpRequest) -> HttpResponse:
             "province": chosen.chosen["province"],
             "track": chosen.chosen["track"],
             "tracks": Enrolment.Track.choices,
+            "standing": chosen.chosen["standing"],
+            "standings": list(recognition.Standing.LABELS.items()),
             "recent_events": ReviewEvent.objects.recent_for(request.user),
         },
     )

@@ -9,7 +9,7 @@ from django.db import connection
 
 from access.models import Membership
 from assessments import workflow
-from assessments.models import Evidence, ReviewEvent
+from assessments.models import Evidence, RecognitionEvent, ReviewEvent
 from assessments.services import attach_evidence
 from assessments.uploads import UploadRefused
 from tests import files
@@ -155,3 +155,48 @@ def test_the_same_file_sent_twice_at_once_is_added_once(enrolment, officer):
         # The refused copy's file is not left behind.
         kept = Path(settings.PRIVATE_MEDIA_ROOT) / added[0].file.name
         assert stored_files() - before == {kept}
+
+
+def test_two_deciders_at_once_exactly_one_wins(province):
+    from tests.assessments.test_recognition import complete
+
+    enrolment = complete(province)
+    leader = member(Membership.Role.PROVINCIAL_LEADER, province=province)
+    proposal = workflow.propose(enrolment, actor=leader)
+    first = member(Membership.Role.MINISTRY_REVIEWER)
+    second = member(Membership.Role.MINISTRY_REVIEWER, province=province)
+    criterion = enrolment.criteria_set.criteria.get(number=5)
+    results, errors = race(
+        lambda: workflow.accept(proposal, actor=first),
+        lambda: workflow.return_proposal(
+            proposal, actor=second, reason="Thiếu", criteria=[criterion]
+        ),
+    )
+    assert len(results) == 1 and len(errors) == 1
+    steps = RecognitionEvent.objects.filter(action__in=["accept", "return"])
+    assert steps.count() == 1
+    proposal.refresh_from_db()
+    assert proposal.decided_by == steps.get().actor
+    assert proposal.decided_by.get_username() in errors[0].message
+    returned = enrolment.assessments.filter(status="returned").count()
+    assert returned == (1 if proposal.status == "returned" else 0)
+
+
+def test_a_revoke_racing_a_proposal_leaves_no_frozen_gap(province, reviewer):
+    """Either the revoke lands first (and the proposal is refused as
+    incomplete) or the proposal does (and the revoke is refused)."""
+    from tests.assessments.test_recognition import complete
+
+    enrolment = complete(province)
+    leader = member(Membership.Role.PROVINCIAL_LEADER, province=province)
+    approved = enrolment.assessments.get(criterion__number=3)
+    results, errors = race(
+        lambda: workflow.propose(enrolment, actor=leader),
+        lambda: workflow.revoke(approved, actor=reviewer, reason="Sai số liệu"),
+    )
+    assert len(results) == 1 and len(errors) == 1
+    approved.refresh_from_db()
+    enrolment.refresh_from_db()
+    proposed = enrolment.stage == "proposed"
+    assert proposed == (approved.status == "approved")
+    assert RecognitionEvent.objects.filter(action="propose").count() == int(proposed)
