@@ -6,14 +6,23 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
 
-from .models import Assessment, Enrolment, Evidence, ReviewEvent
+from .models import (
+    Assessment,
+    Decision,
+    Enrolment,
+    Evidence,
+    Proposal,
+    Quota,
+    RecognitionEvent,
+    ReviewEvent,
+)
 from .querysets import EnrolmentQuerySet
 
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(admin.ModelAdmin):
-    list_display = ["ward", "year", "track", "criteria_set", "progress"]
-    list_filter = ["year", "track", "criteria_set", "ward__province"]
+    list_display = ["ward", "year", "track", "criteria_set", "progress", "stage"]
+    list_filter = ["year", "track", "stage", "criteria_set", "ward__province"]
     search_fields = ["ward__name", "ward__code"]
     autocomplete_fields = ["ward"]
     list_select_related = ["ward__province", "criteria_set"]
@@ -22,10 +31,14 @@ class EnrolmentAdmin(admin.ModelAdmin):
         return cast(EnrolmentQuerySet, super().get_queryset(request)).with_progress()
 
     def get_readonly_fields(self, request, obj=None):
+        # Recognition changes only through the workflow's proposal steps.
+        fixed = ["stage", "decision", "keeps_title_of"]
+        if obj is not None and obj.is_frozen:
+            fixed.append("track")
         # Once a ward has a dossier, moving it would rewrite its history.
         if obj is not None and obj.assessments.exists():
-            return ["ward", "year", "criteria_set"]
-        return []
+            return ["ward", "year", "criteria_set", *fixed]
+        return fixed
 
     @admin.display(description=_("progress"))
     def progress(self, enrolment: Enrolment) -> str:
@@ -113,4 +126,47 @@ class ReviewEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "actor",
         "assessment__criterion",
     ]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Quota)
+class QuotaAdmin(admin.ModelAdmin):
+    list_display = ["province", "year", "wards", "set_by", "set_at"]
+    list_filter = ["year"]
+    list_select_related = ["province", "set_by"]
+    readonly_fields = ["set_by", "set_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.set_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Proposals change only through the workflow: read here."""
+
+    list_display = ["enrolment", "track", "status", "proposed_at", "decided_at"]
+    list_filter = ["status", "track", "enrolment__year", "enrolment__ward__province"]
+    search_fields = ["enrolment__ward__name", "enrolment__ward__code"]
+    list_select_related = ["enrolment__ward"]
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A recorded decision is never changed: a new one corrects it."""
+
+    list_display = ["number", "date", "track", "province", "year", "recorded_at"]
+    list_filter = ["track", "year"]
+    search_fields = ["number", "signer"]
+    list_select_related = ["province"]
+
+
+@admin.register(RecognitionEvent)
+class RecognitionEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The recognition log is append-only, like the review log."""
+
+    list_display = ["created_at", "enrolment", "actor", "action"]
+    list_filter = ["action", "enrolment__year"]
+    search_fields = ["comment", "enrolment__ward__name"]
+    list_select_related = ["enrolment__ward", "actor"]
     date_hierarchy = "created_at"

@@ -161,6 +161,7 @@ SESSION_ABSOLUTE_SECONDS = env.int("SESSION_MAX_HOURS", default=10) * 3600
 SECOND_FACTOR_ROLES = [
     "reviewer",
     "provincial_leader",
+    "ministry_reviewer",
     "national_leader",
     "administrator",
 ]

@@ -37,8 +37,12 @@ from access.models import Membership
 from accounts.models import User
 from assessments.models import (
     Assessment,
+    Decision,
     Enrolment,
     Evidence,
+    Proposal,
+    Quota,
+    RecognitionEvent,
     ReviewEvent,
     evidence_path,
 )
@@ -50,12 +54,15 @@ from wards.models import Province, UnitChange, Ward
 from .demo_plans import (
     DEMO_ACCOUNTS,
     DEMO_PROVINCES,
+    HANOI,
     PAST_DAY,
     PAST_YEAR,
     PLANS_NOW,
     PLANS_PAST,
+    THANH_HOA,
     Plan,
 )
+from .demo_recognition import load_recognition
 from .demo_units import load_units, units_on
 from .timeline import DemoYear
 
@@ -64,9 +71,6 @@ DEFAULT_PASSWORD = "kieumau-demo"  # noqa: S105 - documented demo password
 # Demo accounts that need a second factor get an authenticator with a random
 # key under this name; `manage.py demo_code USER` prints its current code.
 DEMO_DEVICE = "Demo authenticator"
-# The Minister's decision (an illustrative number) that recognised the
-# complete wards of a year.
-RECOGNITION_NUMBER = "%d/QĐ-BCA-V05"
 
 S = Assessment.Status
 
@@ -75,6 +79,7 @@ DEMO_NAMES = {
     "demo-officer": ("Nguyễn Văn", "An"),
     "demo-reviewer": ("Lê Thị", "Lan"),
     "demo-leader": ("Trần Quốc", "Bảo"),
+    "demo-ministry": ("Vũ Thị", "Hạnh"),
     "demo-national": ("Phạm Minh", "Đức"),
     "demo-admin": ("Hoàng Văn", "Sơn"),
 }
@@ -167,15 +172,21 @@ def load_demo(
                     enrolment, criterion, status, officer, reviewer, rng, year, late
                 )
     writer.flush()
+    provinces = {p.code: p for p in Province.objects.valid_on(today)}
+    load_recognition(
+        [(past_year, PLANS_PAST), (this_year, PLANS_NOW)],
+        leaders={
+            HANOI: User.objects.get(username="demo-leader"),
+            THANH_HOA: accounts.leader_for(provinces[THANH_HOA]),
+        },
+        pdf=demo_pdf,
+    )
 
 
 def _enrol(plan: Plan, ward: Ward, year: DemoYear, criteria_set, size: int):
     enrolment = Enrolment(
         ward=ward, year=year.year, criteria_set=criteria_set, track=plan.track
     )
-    if year.year == PAST_YEAR and plan.approved == size:
-        enrolment.recognition_number = RECOGNITION_NUMBER % (4000 + year.year)
-        enrolment.recognition_date = dt.date(year.year, 12, 28)
     enrolment.clean()  # a unit in force that year, as for any enrolment
     enrolment.save()
     return enrolment
@@ -220,6 +231,14 @@ class _Accounts:
             )
             self.officers[ward.pk] = user
         return self.officers[ward.pk]
+
+    def leader_for(self, province: Province) -> User:
+        """A provincial leader of a province without a demo leader account."""
+        user = _demo_user(f"leader-{province.code}", None)
+        Membership.objects.create(
+            user=user, role=Membership.Role.PROVINCIAL_LEADER, province=province
+        )
+        return user
 
     def reviewer_for(self, province: Province) -> User:
         if province.pk not in self.reviewers:
@@ -395,6 +414,7 @@ def demo_usernames() -> list[str]:
     names = [account[0] for account in DEMO_ACCOUNTS]
     names += [f"officer-{plan.code}" for plan in PLANS_NOW]
     names += [f"reviewer-{code}" for code in DEMO_PROVINCES]
+    names += [f"leader-{THANH_HOA}"]
     return names
 
 
@@ -415,6 +435,21 @@ def remove_demo() -> None:
             "file", flat=True
         )
     )
+    decisions = list(
+        Decision.objects.filter(
+            Q(enrolments__in=enrolments) | Q(proposals__enrolment__in=enrolments)
+        ).distinct()
+    )
+    files += [decision.scan.name for decision in decisions if decision.scan]
+    RecognitionEvent.objects.filter(enrolment__in=enrolments).delete()
+    proposals = Proposal.objects.filter(enrolment__in=enrolments)
+    Decision.proposals.through.objects.filter(proposal__in=proposals).delete()
+    enrolments.update(stage=Enrolment.Stage.OPEN, decision=None, keeps_title_of=None)
+    Decision.objects.filter(pk__in=[decision.pk for decision in decisions]).delete()
+    proposals.delete()
+    Quota.objects.filter(
+        province__code__in=DEMO_PROVINCES, set_by__username="demo-national"
+    ).delete()
     ReviewEvent.objects.filter(assessment__in=assessments).delete()
     Evidence.objects.filter(assessment__in=assessments).delete()
     assessments.delete()

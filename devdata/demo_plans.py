@@ -49,6 +49,9 @@ class Plan:
     rest_submitted: bool = False
     # Criteria (by number) waiting for review now, whatever else holds.
     waiting: tuple[int, ...] = ()
+    # Where a complete unit got to: "recognised" (by a decision, in 2023),
+    # "proposed" (waiting for the Ministry), or "" (complete, not proposed).
+    recognition: str = ""
 
     def order(self, criteria: list[Criterion], index: int) -> list[Criterion]:
         """The criteria in the order the unit's work went: the anytime ones
@@ -137,7 +140,7 @@ def _hanoi_2023() -> list[Plan]:
 PLANS_PAST: list[Plan] = [
     *_hanoi_2023(),
     Plan(THANH_HOA, "16435", "An Hưng", MINISTRY, 18, rest_submitted=True),
-    Plan(THANH_HOA, "14767", "Điện Biên", MINISTRY, 22),  # recognised in 2023
+    Plan(THANH_HOA, "14767", "Điện Biên", MINISTRY, 22, recognition="recognised"),
     Plan(THANH_HOA, "14773", "Lam Sơn", PROVINCE, 14),
     Plan(THANH_HOA, "14794", "Đông Hương", PROVINCE, 11),
     Plan(THANH_HOA, "14803", "Quảng Thắng", PROVINCE, 17),
@@ -147,9 +150,12 @@ PLANS_PAST: list[Plan] = [
 # that took the Ministry's wards on its track. Phường Văn Miếu - Quốc Tử Giám
 # (00226, a part of Cửa Nam) has the longest name: on a phone the ward tables
 # cut it with an ellipsis (tests/e2e/test_phone.py).
+# Once the year-end window is open, two of Hà Nội's are complete: Ô Chợ Dừa
+# proposed and waiting for the Ministry, Kiến Hưng not proposed yet (the
+# browser journey of recognition proposes it). Before, they stand at 19/22.
 PLANS_NOW: list[Plan] = [
-    Plan(HANOI, "00190", "Ô Chợ Dừa", MINISTRY, 17),
-    Plan(HANOI, "09552", "Kiến Hưng", MINISTRY, 17),
+    Plan(HANOI, "00190", "Ô Chợ Dừa", MINISTRY, 22, recognition="proposed"),
+    Plan(HANOI, "09552", "Kiến Hưng", MINISTRY, 22),
     Plan(HANOI, "00004", "Ba Đình", MINISTRY, 17),
     Plan(HANOI, "00070", "Hoàn Kiếm", MINISTRY, 16),
     Plan(HANOI, "00235", "Đống Đa", MINISTRY, 16),
@@ -191,6 +197,10 @@ PLANS_NOW: list[Plan] = [
     Plan(THANH_HOA, "14812", "Bỉm Sơn", PROVINCE, 8),
 ]
 
+# The quotas the Ministry set, both years: Hà Nội's 13 by the public record
+# (2023), Thanh Hóa's illustrative.
+QUOTAS = {HANOI: 13, THANH_HOA: 2}
+
 # The provinces the demo uses: tests load only their official units.
 DEMO_PROVINCES = sorted({plan.province for plan in PLANS_PAST + PLANS_NOW})
 
@@ -200,6 +210,7 @@ DEMO_ACCOUNTS = [
     ("demo-officer", Role.OFFICER, "14797", None),  # Hạc Thành
     ("demo-reviewer", Role.REVIEWER, None, THANH_HOA),
     ("demo-leader", Role.PROVINCIAL_LEADER, None, HANOI),
+    ("demo-ministry", Role.MINISTRY_REVIEWER, None, None),
     ("demo-national", Role.NATIONAL_LEADER, None, None),
     ("demo-admin", Role.ADMINISTRATOR, None, None),
 ]

@@ -12,11 +12,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, ManagementUtility, call_command
 from django.test import Client
+from django.utils import translation
 from pypdf import PdfReader
 
 from access.models import Membership
 from assessments import workflow
-from assessments.archive import verify_zip
+from assessments.archive import safe_name, verify_zip
 from assessments.pdf import BASE_URL, RefusedURL, StaticFilesOnly
 from devdata.clients import pass_second_factor
 from tests import files
@@ -131,6 +132,33 @@ def test_its_manifest_matches_the_bytes_and_says_who_vouched(exported):
     assert (first["criterion_number"], first["criterion_title"]) == (1, "Tiêu chí 1")
     assert first["original_name"] == "biên bản.pdf"
     assert "sha256sum" in readme and "Phường An Hưng (Thanh Hóa), năm 2026" in readme
+
+
+def test_it_is_in_vietnamese_whatever_the_users_language(ward, settings):
+    enrolment, national = ward
+    client = signed_in(national)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override(None):  # the language the request sets ends with it
+        response = client.get(f"/wards/{enrolment.ward.code}/dossier.zip")
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        assert set(archive.namelist()) >= EVIDENCE
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("../../etc/passwd", "_.._etc_passwd"),
+        ("a\\b\x00c\x1f.pdf", "a_bc.pdf"),
+        ("CON.pdf", "_CON.pdf"),
+        ("lpt1", "_lpt1"),
+        ("...", "tệp"),
+        ("Ho\u0323c.pdf", "Học.pdf"),  # decomposed, as macOS writes it
+        ("Tờ trình " * 20 + ".pdf", "Tờ trình Tờ trình….pdf"),
+    ],
+)
+def test_names_are_safe_on_every_system(name, safe):
+    with translation.override("vi"):
+        assert safe_name(name, 22) == safe
 
 
 def rewrite(source, target, *, change=None, extra=None, leave_out=()):
@@ -255,8 +283,10 @@ def test_a_stored_file_that_changed_is_not_shipped(
 ):
     assessment = reach(enrolment.assessments.get(criterion__number=1), "approved")
     evidence = assessment.evidence.get()
+    with default_storage.open(evidence.file.name) as stored:
+        forged = one_byte_changed("(2).pdf", stored.read())  # the same size
     default_storage.delete(evidence.file.name)
-    default_storage.save(evidence.file.name, ContentFile(files.pdf("forged")))
+    default_storage.save(evidence.file.name, ContentFile(forged))
     client.force_login(national)
     response = client.get(f"/wards/{enrolment.ward.code}/dossier.zip")
     assert response.status_code == 409

@@ -3,16 +3,27 @@ from collections import Counter
 
 import pytest
 from django.contrib.auth import authenticate
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.test import Client, RequestFactory
 
 from access.models import Membership
 from accounts.models import User
-from assessments.models import Assessment, Enrolment, Evidence, ReviewEvent
+from assessments.models import (
+    Assessment,
+    Decision,
+    Enrolment,
+    Evidence,
+    Proposal,
+    Quota,
+    RecognitionEvent,
+    ReviewEvent,
+)
 from criteria.models import CriteriaSet, Criterion
 from devdata import demo
 from devdata.demo_plans import PLANS_NOW, PLANS_PAST
 from devdata.timeline import TZ
+from ops.integrity import check, sha256_of
 from tests.devdata.checks import (
     out_of_order,
     out_of_their_year,
@@ -111,12 +122,41 @@ def test_nothing_of_2023_waits_and_its_complete_wards_were_recognised(loaded):
     past = Enrolment.objects.with_progress().filter(year=PAST_YEAR)
     complete = [e for e in past if e.is_complete]
     assert [e.ward.name for e in complete] == ["Điện Biên"]
-    assert complete[0].recognition_number
-    assert complete[0].recognition_date.year == PAST_YEAR
-    assert past.exclude(recognition_number="").count() == 1
-    assert not (
-        Enrolment.objects.filter(year=THIS_YEAR).exclude(recognition_number="")
-    ).exists()
+    [decision] = Decision.objects.all()
+    assert complete[0].stage == "recognised" and complete[0].decision == decision
+    assert decision.year == PAST_YEAR and decision.date.year == PAST_YEAR
+    assert decision.track == "ministry"
+    # Its signed scan is stored with its hash, like evidence.
+    assert check().clean
+    assert decision.scan_sha256 == sha256_of(default_storage, decision.scan.name)
+    steps = RecognitionEvent.objects.filter(enrolment=complete[0])
+    assert list(steps.values_list("action", flat=True)) == [
+        "propose",
+        "accept",
+        "decide",
+    ]
+    assert all(s.created_at.year == PAST_YEAR for s in steps)
+
+
+def test_the_seeds_quotas_and_the_proposals_of_the_current_year(loaded):
+    quotas = dict(
+        Quota.objects.filter(year=PAST_YEAR).values_list("province__code", "wards")
+    )
+    assert quotas["01"] == 13
+    now = Enrolment.objects.with_progress().filter(year=THIS_YEAR)
+    stages = {e.ward.name: (e.progress, e.stage) for e in now if e.is_complete}
+    assert stages == {
+        "Ô Chợ Dừa": ("22/22", "proposed"),
+        "Kiến Hưng": ("22/22", "open"),
+    }
+    proposal = Proposal.objects.get(enrolment__year=THIS_YEAR)
+    assert proposal.status == "pending"
+    assert proposal.proposed_by.username == "demo-leader"
+    assert proposal.proposed_at <= NOW
+    ministry = User.objects.get(username="demo-ministry")
+    assert list(Proposal.objects.decided_by(ministry).filter(status="pending")) == [
+        proposal
+    ]
 
 
 def test_the_current_year_runs_on_the_units_that_took_the_2023_wards(loaded):
@@ -151,7 +191,8 @@ def test_the_current_year_runs_on_the_units_that_took_the_2023_wards(loaded):
 
 def test_the_current_year_has_progress_and_work_for_every_role(loaded):
     assert progress_of("01", THIS_YEAR) == {
-        "17/22": 3,
+        "22/22": 2,
+        "17/22": 1,
         "16/22": 3,
         "15/22": 3,
         "14/22": 2,
