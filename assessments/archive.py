@@ -127,7 +127,7 @@ def zip_paths(evidence: list[Evidence]) -> dict[int, str]:
     """Each file's path in the ZIP, by its pk: one folder per criterion, and
     no two names in a folder that a case-blind file system would confuse."""
     numbers = [item.assessment.criterion.number for item in evidence]
-    width = max(2, *(len(str(n)) for n in numbers)) if numbers else 2
+    width = max([2, *(len(str(n)) for n in numbers)])
     taken: dict[str, set[str]] = {}
     paths = {}
     for item in evidence:

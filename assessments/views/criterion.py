@@ -68,7 +68,7 @@ def _render_criterion(request, assessment, *, reason_form=None, comment_form=Non
     for event in reversed(events):
         if event.action == Action.SUBMIT:
             break
-        if event.action in (Action.RETURN, Action.REVOKE):
+        if event.action in (Action.RETURN, Action.REVOKE, Action.REOPEN):
             open_return = event
             break
     status = 400 if (reason_form or comment_form) else 200
