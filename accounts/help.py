@@ -20,6 +20,7 @@ SECTIONS = [
     ("officer", _("For ward officers"), {Role.OFFICER}),
     ("reviewer", _("For provincial reviewers"), {Role.REVIEWER}),
     ("leader", _("For provincial leaders"), {Role.PROVINCIAL_LEADER}),
+    ("ministry", _("For Ministry reviewers"), {Role.MINISTRY_REVIEWER}),
     (
         "national",
         _("For national leaders and administrators"),

@@ -13,7 +13,7 @@ Role = Membership.Role
 
 
 def section_order(page: str) -> list[str]:
-    return re.findall(r'<section id="(officer|reviewer|leader|national)"', page)
+    return re.findall(r'<section id="(officer|reviewer|leader|ministry|national)"', page)
 
 
 def test_signed_out_the_help_page_explains_every_status(client, db):
@@ -23,7 +23,13 @@ def test_signed_out_the_help_page_explains_every_status(client, db):
     with translation.override("vi"):
         for status, label in Assessment.Status.choices:
             assert f'<span class="badge status-{status}">{label}</span>' in page.text
-    assert section_order(page.text) == ["officer", "reviewer", "leader", "national"]
+    assert section_order(page.text) == [
+        "officer",
+        "reviewer",
+        "leader",
+        "ministry",
+        "national",
+    ]
     assert "vai trò của bạn" not in page.text
     assert 'href="/accounts/password-reset/"' in page.text
 
@@ -48,6 +54,7 @@ def test_every_page_links_to_it(client, officer):
         (Role.OFFICER, "officer"),
         (Role.REVIEWER, "reviewer"),
         (Role.PROVINCIAL_LEADER, "leader"),
+        (Role.MINISTRY_REVIEWER, "ministry"),
         (Role.NATIONAL_LEADER, "national"),
     ],
 )
