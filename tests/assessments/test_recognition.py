@@ -473,3 +473,20 @@ def test_who_hears_of_each_step(
     assert recognition_recipients(accepted) == sorted(
         [people["leader"].email, people["second_leader"].email, officer.email]
     )
+
+
+def test_the_open_year_command(db, province, people):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    last = complete(province, year=2025)
+    proposal = workflow.propose(last, actor=people["leader"])
+    workflow.accept(proposal, actor=people["ministry"])
+    decide([proposal], people["ministry"], year=2025)
+    with pytest.raises(CommandError):
+        call_command("open_year", "2026", "--as", people["leader"].username)
+    out = StringIO()
+    call_command("open_year", "2026", "--as", people["national"].username, stdout=out)
+    assert last.ward.full_name in out.getvalue()
+    assert Enrolment.objects.get(ward=last.ward, year=2026).keeps_title_of == last
