@@ -121,7 +121,7 @@ def test_a_leader_filters_the_province_and_downloads_the_xlsx(open_page):
     page = open_page("demo-leader")
     page.click("nav.main-nav >> text=Bảng theo dõi")
     assert page.url.split("?")[0].endswith("/dashboard/01/")
-    assert "3 phường đạt 17/22" in page.inner_text(".sentence")
+    assert "3 phường đạt 16/22" in page.inner_text(".sentence")
     page.select_option("select[name=track]", "province")
     page.click("form.filters button")
     assert page.locator("table.ranked tbody tr").count() == 19
@@ -133,7 +133,7 @@ def test_a_leader_filters_the_province_and_downloads_the_xlsx(open_page):
     rows = list(sheet.values)
     assert rows[0][1] == "Phường"
     assert len(rows) == 1 + 19
-    assert {row[2] for row in rows[1:]} == {"Do Công an tỉnh, thành phố bổ sung"}
+    assert {row[2] for row in rows[1:]} == {"Cấp tỉnh"}
 
 
 def test_switching_to_english_and_back(open_page):
