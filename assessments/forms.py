@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.db.models import Q
@@ -118,10 +120,24 @@ class ProposeForm(forms.Form):
     )
 
 
+class CriterionChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.number}. {obj.display_title}"
+
+
+class ProposalChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        ward = obj.enrolment.ward
+        return (
+            f"{ward.full_name}, {ward.province.name} "
+            f"({obj.enrolment.year}, {obj.get_track_display().lower()})"
+        )
+
+
 class ReturnProposalForm(ReasonForm):
     """The criteria in question and why: exactly those are reopened."""
 
-    criteria = forms.ModelMultipleChoiceField(
+    criteria = CriterionChoices(
         label=_("Criteria in question"),
         queryset=Criterion.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -130,12 +146,10 @@ class ReturnProposalForm(ReasonForm):
 
     def __init__(self, *args, proposal, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["criteria"].queryset = Criterion.objects.filter(
+        field = cast(CriterionChoices, self.fields["criteria"])
+        field.queryset = Criterion.objects.filter(
             criteria_set_id=proposal.enrolment.criteria_set_id
         ).order_by("number")
-        self.fields["criteria"].label_from_instance = lambda c: (
-            f"{c.number}. {c.display_title}"
-        )
 
 
 class DecisionForm(forms.Form):
@@ -157,7 +171,7 @@ class DecisionForm(forms.Form):
         label=_("Signed scan (PDF)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf"}),
     )
-    proposals = forms.ModelMultipleChoiceField(
+    proposals = ProposalChoices(
         label=_("Wards recognised"),
         queryset=Proposal.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -189,12 +203,9 @@ class DecisionForm(forms.Form):
                 proposals=list(corrects.proposals.values_list("pk", flat=True)),
             )
             self.fields["note"].required = True
-        self.fields["proposals"].queryset = (
+        field = cast(ProposalChoices, self.fields["proposals"])
+        field.queryset = (
             candidates.filter(waiting)
             .select_related("enrolment__ward__province")
             .order_by("enrolment__year", "enrolment__ward__province__name")
-        )
-        self.fields["proposals"].label_from_instance = lambda p: (
-            f"{p.enrolment.ward.full_name}, {p.enrolment.ward.province.name} "
-            f"({p.enrolment.year}, {p.get_track_display().lower()})"
         )

@@ -417,86 +417,6 @@ def decision_path(instance: "Decision | None", filename: str) -> str:
     return f"evidence/decisions/{timezone.now():%Y}/{uuid.uuid4().hex}.pdf"
 
 
-class Decision(models.Model):
-    """A recognition decision of the Minister or a province, with its scan.
-
-    Never changed once recorded: a mistake is put right by a new decision
-    that says what it corrects (`corrects`), and then that one is in force.
-    """
-
-    track = models.CharField(_("level"), max_length=16, choices=Track.choices)
-    # The province deciding, for a province-level decision; None for the
-    # Minister's, which may recognise wards of several provinces.
-    province = models.ForeignKey(
-        "wards.Province",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="decisions",
-        verbose_name=_("province"),
-    )
-    year = models.PositiveSmallIntegerField(_("year"))
-    number = models.CharField(_("number"), max_length=64)
-    date = models.DateField(_("date signed"))
-    signer = models.CharField(_("signed by"), max_length=200)
-    scan = models.FileField(
-        _("signed scan"), upload_to=decision_path, max_length=255, blank=True
-    )
-    scan_name = models.CharField(_("scan file name"), max_length=255, blank=True)
-    scan_size = models.PositiveBigIntegerField(_("scan size in bytes"), default=0)
-    scan_sha256 = models.CharField(_("scan SHA-256"), max_length=64, blank=True)
-    corrects = models.OneToOneField(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="corrected_by",
-        verbose_name=_("corrects"),
-    )
-    note = models.TextField(_("note"), blank=True)
-    proposals = models.ManyToManyField(
-        "Proposal", related_name="decisions", verbose_name=_("wards recognised")
-    )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
-    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("recognition decision")
-        verbose_name_plural = _("recognition decisions")
-        ordering = ["-year", "-date", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(track__in=Track.values),
-                name="decision_track_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(track="ministry", province__isnull=True)
-                | models.Q(track="province", province__isnull=False),
-                name="decision_province_matches_level",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(scan="")
-                | models.Q(scan_sha256__regex=r"^[0-9a-f]{64}$"),
-                name="decision_scan_has_its_hash",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.number} ({self.date:%d/%m/%Y})"
-
-    def get_absolute_url(self) -> str:
-        return reverse("decision_detail", kwargs={"pk": self.pk})
-
-    @property
-    def in_force(self) -> bool:
-        return not hasattr(self, "corrected_by")
-
-
 class Proposal(models.Model):
     """A complete ward put forward for recognition on its track.
 
@@ -570,6 +490,86 @@ class Proposal(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("proposal_detail", kwargs={"pk": self.pk})
+
+
+class Decision(models.Model):
+    """A recognition decision of the Minister or a province, with its scan.
+
+    Never changed once recorded: a mistake is put right by a new decision
+    that says what it corrects (`corrects`), and then that one is in force.
+    """
+
+    track = models.CharField(_("level"), max_length=16, choices=Track.choices)
+    # The province deciding, for a province-level decision; None for the
+    # Minister's, which may recognise wards of several provinces.
+    province = models.ForeignKey(
+        "wards.Province",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name=_("province"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.CharField(_("number"), max_length=64)
+    date = models.DateField(_("date signed"))
+    signer = models.CharField(_("signed by"), max_length=200)
+    scan = models.FileField(
+        _("signed scan"), upload_to=decision_path, max_length=255, blank=True
+    )
+    scan_name = models.CharField(_("scan file name"), max_length=255, blank=True)
+    scan_size = models.PositiveBigIntegerField(_("scan size in bytes"), default=0)
+    scan_sha256 = models.CharField(_("scan SHA-256"), max_length=64, blank=True)
+    corrects = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrected_by",
+        verbose_name=_("corrects"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    proposals = models.ManyToManyField(
+        Proposal, related_name="decisions", verbose_name=_("wards recognised")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("recognition decision")
+        verbose_name_plural = _("recognition decisions")
+        ordering = ["-year", "-date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(track__in=Track.values),
+                name="decision_track_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(track="ministry", province__isnull=True)
+                | models.Q(track="province", province__isnull=False),
+                name="decision_province_matches_level",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scan="")
+                | models.Q(scan_sha256__regex=r"^[0-9a-f]{64}$"),
+                name="decision_scan_has_its_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.date:%d/%m/%Y})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("decision_detail", kwargs={"pk": self.pk})
+
+    @property
+    def in_force(self) -> bool:
+        return not hasattr(self, "corrected_by")
 
 
 class RecognitionEvent(models.Model):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -155,13 +155,15 @@ def open_year(year: int, *, actor: Any) -> Opened:
             )
             enrolment.keeps_title_of = earlier
             enrolment.save(update_fields=["keeps_title_of"])
+            decision = earlier.decision
+            assert decision is not None  # a recognised enrolment has one
             RecognitionEvent.objects.create(
                 enrolment=enrolment,
                 actor=actor,
                 action=Step.REENROL,
-                decision=earlier.decision,
+                decision=decision,
                 comment=_("Recognised in %(year)d by decision %(number)s.")
-                % {"year": earlier.year, "number": earlier.decision.number},
+                % {"year": earlier.year, "number": decision.number},
             )
             opened.enrolled.append(enrolment)
     return opened
@@ -204,14 +206,6 @@ def standing_filter(standing: str) -> Q:
         Standing.COMPLETE: Q(stage=Stage.OPEN) & complete,
         Standing.IN_PROGRESS: Q(stage=Stage.OPEN) & ~complete,
     }[standing]
-
-
-def standings(enrolments: QuerySet) -> dict[str, int]:
-    """How many enrolments stand where (`Standing`), in one query."""
-    counted = enrolments.with_progress().aggregate(
-        **{key: Count("pk", filter=standing_filter(key)) for key in Standing.LABELS}
-    )
-    return {key: counted[key] or 0 for key in Standing.LABELS}
 
 
 @dataclass(frozen=True)

@@ -314,6 +314,9 @@ LOGGING = {
     "loggers": {
         "axes": {"level": "WARNING"},
         "django.tasks": {"level": "WARNING"},
+        # A dossier's PDF: WeasyPrint's steps and the fonts it reads.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -51,7 +51,8 @@ EXCLUDED = [
 ]
 # Format 4: recognition is decisions (`evidence.decision`, with their scans
 # under media/) and proposals; format 3 archives carried a recognition
-# number and date on each enrolment. Format 3: units have periods and lineage (`wards.unitchange`); format 2
+# number and date on each enrolment. Format 3: units have periods and lineage
+# (`wards.unitchange`); format 2
 # archives marked a unit `active` or `merged_into` another. Format 2:
 # enrolments are `evidence.enrolment` and memberships `access.membership`;
 # format 1 archives named them `wards.*`. Restore translates older archives.

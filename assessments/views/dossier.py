@@ -7,25 +7,16 @@ import io
 from typing import IO
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
 from django.http.response import HttpResponseBase
-from django.template import engines
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ..archive import EvidenceMismatch, export_zip
 from ..dossier import render_pdf
 from ..models import Enrolment
 from .wards import _enrolment_or_404
-
-# An error page of its own would be a template in templates/assessments/;
-# until then, the plain error layout with the message.
-REFUSED_PAGE = (
-    '{% extends "_plain.html" %}{% block title %}{{ title }}{% endblock %}'
-    '{% block content %}<h1>{{ title }}</h1><p role="alert">{{ reason }}</p>'
-    '<p><a href="{{ back }}">{{ back_label }}</a></p>{% endblock %}'
-)
 
 
 @require_GET
@@ -46,14 +37,11 @@ def ward_dossier_zip(request: HttpRequest, code: str) -> HttpResponseBase:
     try:
         archive = export_zip(enrolment)
     except EvidenceMismatch as exc:
-        page = engines["django"].from_string(REFUSED_PAGE)
         context = {
-            "title": _("The dossier was not exported"),
             "reason": exc.message,
             "back": reverse("ward_dossier", args=[code]) + f"?year={enrolment.year}",
-            "back_label": _("Back to the dossier"),
         }
-        return HttpResponse(page.render(context, request), status=409)
+        return render(request, "assessments/dossier_refused.html", context, status=409)
     return _download(archive, enrolment, "zip", "application/zip")
 
 

@@ -104,9 +104,8 @@ def quota_set(request: HttpRequest) -> HttpResponse:
     require_national(request.user)
     form = QuotaForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        for error in _errors(form):
+            messages.error(request, error)
         year = request.POST.get("year", "")
         return redirect(f"{reverse('recognition')}?year={year[:4]}")
     data = form.cleaned_data
@@ -174,7 +173,7 @@ def registration(request: HttpRequest, code: str) -> HttpResponse:
     )
     median = recognition.median_approved(year, province.pk) if enrolments else 0
     for enrolment in enrolments:
-        enrolment.risks = recognition.at_risk(enrolment, median)  # type: ignore[attr-defined]
+        enrolment.risks = recognition.at_risk(enrolment, median)
     enrolled = {e.ward_id for e in enrolments}
     units = (
         sorted(
@@ -244,6 +243,10 @@ def register_unit(request: HttpRequest, code: str) -> HttpResponse:
     return redirect(back)
 
 
+def _errors(form) -> list[str]:
+    return [str(error) for errors in form.errors.values() for error in errors]
+
+
 def _message(exc: Exception) -> str:
     if isinstance(exc, workflow.WorkflowError):
         return exc.message
@@ -300,9 +303,8 @@ def propose(request: HttpRequest, code: str, year: int) -> HttpResponse:
     if not form.is_valid():
         if not scope_of(request.user).proposes_in(enrolment.ward.province_id):
             raise Http404
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        for error in _errors(form):
+            messages.error(request, error)
         return redirect(_next(request, enrolment))
     try:
         proposal = workflow.propose(enrolment, actor=request.user, note=note)
@@ -586,7 +588,8 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     proposals = list(
-        decision.proposals.visible_to(request.user)
+        Proposal.objects.visible_to(request.user)
+        .filter(decisions=decision)
         .select_related("enrolment__ward__province", "enrolment__decision")
         .order_by(
             vi_order("enrolment__ward__province__name"),

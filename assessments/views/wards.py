@@ -18,7 +18,6 @@ from wards.models import Province, UnitChange, Ward
 from wards.search import MAX_RESULTS, find_units
 
 from .. import dossier, recognition
-from ..dossier import official_date as official_date  # tests import it from here
 from ..filters import EnrolmentFilter, YearFilter
 from ..models import Assessment, Enrolment, Evidence, ReviewEvent
 from ..querysets import count_of

@@ -13,7 +13,9 @@ Role = Membership.Role
 
 
 def section_order(page: str) -> list[str]:
-    return re.findall(r'<section id="(officer|reviewer|leader|ministry|national)"', page)
+    return re.findall(
+        r'<section id="(officer|reviewer|leader|ministry|national)"', page
+    )
 
 
 def test_signed_out_the_help_page_explains_every_status(client, db):

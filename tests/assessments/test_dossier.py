@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from assessments import workflow
-from assessments.views.wards import official_date
+from assessments.dossier import official_date
 from tests.factories import add_file
 
 

@@ -268,7 +268,10 @@ def test_a_decision_with_its_scan_recognises_the_wards(db, province, people):
     proposals = [workflow.propose(e, actor=people["leader"]) for e in enrolments]
     workflow.accept_many(proposals, actor=people["ministry"])
     decision = decide(proposals, people["ministry"])
-    assert decision.scan_sha256 == hashlib.sha256(files.pdf("Quyết định công nhận")).hexdigest()
+    assert (
+        decision.scan_sha256
+        == hashlib.sha256(files.pdf("Quyết định công nhận")).hexdigest()
+    )
     with default_storage.open(decision.scan.name, "rb") as handle:
         assert handle.read() == files.pdf("Quyết định công nhận")
     assert decision.scan.name.startswith("evidence/decisions/")
