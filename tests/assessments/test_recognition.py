@@ -461,9 +461,30 @@ def test_registration_counts_against_the_quota(db, province, people):
         )
 
 
-def test_who_hears_of_each_step(
-    db, province, people, django_capture_on_commit_callbacks
+def test_each_step_is_mailed_once_committed(
+    db, province, people, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+    }
+    enrolment = complete(province)
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = workflow.propose(enrolment, actor=people["leader"], note="Đủ")
+    [sent] = mailoutbox
+    assert sorted(sent.to) == sorted(
+        [people["ministry"].email, people["ministry_here"].email]
+    )
+    assert enrolment.ward.name in sent.subject
+    assert f"/proposals/{proposal.pk}/" in sent.body
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.return_proposal(
+            proposal, actor=people["ministry"], reason="Thiếu chữ ký", criteria=[2]
+        )
+    assert "Thiếu chữ ký" in mailoutbox[-1].body
+    assert people["leader"].email in mailoutbox[-1].to
+
+
+def test_who_hears_of_each_step(db, province, people):
     enrolment = complete(province)
     officer = member(Role.OFFICER, ward=enrolment.ward)
     proposal = workflow.propose(enrolment, actor=people["leader"])
