@@ -380,6 +380,18 @@ def outcome(response) -> str | int:
 CASES = [(key, role) for key in MATRIX for role in ROLES]
 
 
+@pytest.fixture(autouse=True)
+def quick_pdf(monkeypatch):
+    """Who may download the dossier is checked here, not how it is printed
+    (tests/assessments/test_dossier_export.py): a PDF takes seconds."""
+    monkeypatch.setattr("assessments.views.dossier.render_pdf", fake_pdf)
+    monkeypatch.setattr("assessments.archive.render_pdf", fake_pdf)
+
+
+def fake_pdf(enrolment, **kwargs) -> bytes:
+    return files.pdf(enrolment.ward.code)
+
+
 @pytest.mark.parametrize(("key", "role"), CASES, ids=[f"{k}-{r}" for k, r in CASES])
 def test_the_matrix(db, client, world, key, role):
     users, values = world
