@@ -3,6 +3,8 @@ and decisions with their signed scans."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -243,6 +245,20 @@ def register_unit(request: HttpRequest, code: str) -> HttpResponse:
     return redirect(back)
 
 
+def _step(request: HttpRequest, step: Callable[[], object], done: str) -> None:
+    """Take a workflow step and say its outcome at the top of the next page.
+    A step the user may not take at all is a 404, as for a record out of
+    scope."""
+    try:
+        step()
+    except workflow.NotAllowed:
+        raise Http404 from None
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+
+
 def _errors(form) -> list[str]:
     return [str(error) for errors in form.errors.values() for error in errors]
 
@@ -270,14 +286,11 @@ def change_track(request: HttpRequest, code: str, year: int) -> HttpResponse:
     track = request.POST.get("track", "")
     if track not in Track.values:
         raise Http404
-    try:
-        recognition.change_track(enrolment, track=track, actor=request.user)
-    except workflow.NotAllowed:
-        raise Http404 from None
-    except workflow.WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The level is changed."))
+    _step(
+        request,
+        lambda: recognition.change_track(enrolment, track=track, actor=request.user),
+        _("The level is changed."),
+    )
     return redirect(_next(request, enrolment))
 
 
@@ -306,21 +319,15 @@ def propose(request: HttpRequest, code: str, year: int) -> HttpResponse:
         for error in _errors(form):
             messages.error(request, error)
         return redirect(_next(request, enrolment))
-    try:
-        proposal = workflow.propose(enrolment, actor=request.user, note=note)
-    except workflow.NotAllowed:
-        raise Http404 from None
-    except workflow.WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("%(ward)s is proposed for recognition at %(track)s.")
-            % {
-                "ward": enrolment.ward.full_name,
-                "track": proposal.get_track_display().lower(),
-            },
-        )
+    _step(
+        request,
+        lambda: workflow.propose(enrolment, actor=request.user, note=note),
+        _("%(ward)s is proposed for recognition at %(track)s.")
+        % {
+            "ward": enrolment.ward.full_name,
+            "track": enrolment.get_track_display().lower(),
+        },
+    )
     return redirect(_next(request, enrolment))
 
 
@@ -450,17 +457,11 @@ def _render_proposal(request, proposal, return_form, status=200) -> HttpResponse
 @login_required
 def proposal_accept(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal_or_404(request, pk)
-    try:
-        workflow.accept(proposal, actor=request.user)
-    except workflow.NotAllowed:
-        raise Http404 from None
-    except workflow.WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("Accepted. Record the decision once it is signed."),
-        )
+    _step(
+        request,
+        lambda: workflow.accept(proposal, actor=request.user),
+        _("Accepted. Record the decision once it is signed."),
+    )
     return redirect(proposal)
 
 
@@ -474,22 +475,16 @@ def proposal_return(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReturnProposalForm(request.POST, proposal=proposal)
     if not form.is_valid():
         return _render_proposal(request, proposal, form, status=400)
-    try:
-        workflow.return_proposal(
+    _step(
+        request,
+        lambda: workflow.return_proposal(
             proposal,
             actor=request.user,
             reason=form.cleaned_data["reason"],
             criteria=list(form.cleaned_data["criteria"]),
-        )
-    except workflow.NotAllowed:
-        raise Http404 from None
-    except workflow.WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("Returned to the province; the criteria named are back with the ward."),
-        )
+        ),
+        _("Returned to the province; the criteria named are back with the ward."),
+    )
     return redirect(proposal)
 
 
