@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.management import CommandError, ManagementUtility, call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import translation
 from pypdf import PdfReader
@@ -224,17 +224,18 @@ def test_the_command_says_ok_or_lists_the_problems(exported, tmp_path):
 
 
 def test_the_command_exits_1_on_problems_and_0_otherwise(exported, tmp_path):
+    """The exit code is the CommandError's `returncode` (what manage.py
+    exits with); ManagementUtility itself would close the test's database
+    connection."""
     _response, path = exported
-    ManagementUtility(["manage.py", "verify_dossier", str(path)]).execute()
+    call_command("verify_dossier", str(path), stdout=io.StringIO())
     changed = rewrite(path, tmp_path / "changed.zip", change=one_byte_changed)
-    with pytest.raises(SystemExit) as exit_:
-        ManagementUtility(["manage.py", "verify_dossier", str(changed)]).execute()
-    assert exit_.value.code == 1
     not_a_zip = tmp_path / "not.zip"
     not_a_zip.write_bytes(b"%PDF-")
-    with pytest.raises(SystemExit) as exit_:
-        ManagementUtility(["manage.py", "verify_dossier", str(not_a_zip)]).execute()
-    assert exit_.value.code == 1
+    for bad in (changed, not_a_zip):
+        with pytest.raises(CommandError) as refused:
+            call_command("verify_dossier", str(bad), stdout=io.StringIO())
+        assert refused.value.returncode == 1
 
 
 def test_the_pdf_is_the_printed_dossier_with_its_diacritics(ward):

@@ -476,9 +476,10 @@ def test_each_step_is_mailed_once_committed(
     )
     assert enrolment.ward.name in sent.subject
     assert f"/proposals/{proposal.pk}/" in sent.body
+    second = enrolment.criteria_set.criteria.get(number=2)
     with django_capture_on_commit_callbacks(execute=True):
         workflow.return_proposal(
-            proposal, actor=people["ministry"], reason="Thiếu chữ ký", criteria=[2]
+            proposal, actor=people["ministry"], reason="Thiếu chữ ký", criteria=[second]
         )
     assert "Thiếu chữ ký" in mailoutbox[-1].body
     assert people["leader"].email in mailoutbox[-1].to
