@@ -54,6 +54,7 @@ class Command(BaseCommand):
         for username, role, *_scope in demo.DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<14} {role.label}")
         self.stdout.write(
-            "Reviewer, leader and administrator accounts also need a second-factor "
+            "Reviewer, leader, Ministry reviewer and administrator accounts also "
+            "need a second-factor "
             "code: DEBUG=true .venv/bin/python manage.py demo_code demo-reviewer"
         )
