@@ -189,3 +189,26 @@ def test_quotas_and_registration_pages(db, client):
     )
     assert messages_of(response)
     assert not Enrolment.objects.filter(ward=stranger).exists()
+
+
+def test_the_printed_dossier_says_the_ward_is_recognised(db, client):
+    province = ProvinceFactory()
+    enrolment = complete(province)
+    proposal = workflow.propose(
+        enrolment, actor=member(Role.PROVINCIAL_LEADER, province=province)
+    )
+    ministry = member(Role.MINISTRY_REVIEWER)
+    workflow.accept(proposal, actor=ministry)
+    workflow.record_decision(
+        track="ministry",
+        year=2026,
+        text=workflow.DecisionText("77/QĐ-BCA", dt.date(2026, 12, 20), "Bộ trưởng"),
+        scan=files.upload("qd.pdf", files.pdf("qd")),
+        proposals=[proposal],
+        actor=ministry,
+    )
+    client.force_login(member(Role.NATIONAL_LEADER))
+    page = client.get(f"/wards/{enrolment.ward.code}/dossier/")
+    assert (
+        "Đã được công nhận theo Quyết định số 77/QĐ-BCA ngày 20/12/2026." in page.text
+    )
