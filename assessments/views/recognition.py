@@ -67,11 +67,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         raise Http404
     if scope.nationwide:
         provinces = dashboard_provinces(request.user, year)
-    else:
+    else:  # theirs as they were that year (Hà Nội before or since 2025)
         provinces = sorted(
-            Province.objects.filter(pk__in=scope.province_ids, valid_to__isnull=True)
-            if not scope.led_province_ids
-            else Province.objects.filter(pk__in=scope.led_province_ids),
+            Province.objects.filter(pk__in=scope.province_ids).at_year_end(year),
             key=lambda p: vi_key(p.name),
         )
     if not provinces:

@@ -212,3 +212,20 @@ def test_the_printed_dossier_says_the_ward_is_recognised(db, client):
     assert (
         "Đã được công nhận theo Quyết định số 77/QĐ-BCA ngày 20/12/2026." in page.text
     )
+
+
+def test_a_leader_sees_the_province_as_it_was_that_year(db, client):
+    """Hà Nội of 2023 is the province before 1 July 2025; its leader today
+    reads its registrations through the lineage."""
+    from wards.models import ProvinceChange
+
+    old = ProvinceFactory(code="01", name="Hà Nội", valid_to=dt.date(2025, 6, 30))
+    new = ProvinceFactory(code="01", name="Hà Nội", valid_from=dt.date(2025, 7, 1))
+    ProvinceChange.objects.create(
+        predecessor=old, successor=new, effective=dt.date(2025, 7, 1)
+    )
+    complete(old, year=2023)
+    client.force_login(member(Role.PROVINCIAL_LEADER, province=new))
+    page = client.get("/recognition/", {"year": 2023})
+    [row] = page.context["rows"]
+    assert row.province == old and row.ministry == 1
