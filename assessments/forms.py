@@ -1,3 +1,4 @@
+import re
 from typing import cast
 
 from django import forms
@@ -120,12 +121,27 @@ class ProposeForm(forms.Form):
     )
 
 
-class CriterionChoices(forms.ModelMultipleChoiceField):
+class RowChoices(forms.ModelMultipleChoiceField):
+    """Rows ticked by their keys; a value that is no key of a row (a letter,
+    "²", more digits than any key) is refused before it reaches the database."""
+
+    def clean(self, value):
+        for pk in value if isinstance(value, list | tuple) else []:
+            if not re.fullmatch(r"[0-9]{1,18}", str(pk)):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super().clean(value)
+
+
+class CriterionChoices(RowChoices):
     def label_from_instance(self, obj) -> str:
         return f"{obj.number}. {obj.display_title}"
 
 
-class ProposalChoices(forms.ModelMultipleChoiceField):
+class ProposalChoices(RowChoices):
     def label_from_instance(self, obj) -> str:
         ward = obj.enrolment.ward
         return (

@@ -23,7 +23,7 @@ from criteria.models import CriteriaSet
 from wards.models import Province, UnitChange, Ward
 
 from . import workflow
-from .models import Assessment, Enrolment, Quota, RecognitionEvent, Track
+from .models import Assessment, Decision, Enrolment, Quota, RecognitionEvent, Track
 from .progress import Progress
 from .services import enrol_ward
 
@@ -123,9 +123,16 @@ def open_year(year: int, *, actor: Any) -> Opened:
     they are in force in `year`. Running it again enrols nobody twice.
     """
     opened = Opened()
-    recognised = Enrolment.objects.filter(
-        year=year - 1, stage=Stage.RECOGNISED
-    ).select_related("ward", "criteria_set")
+    # The order of a correcting decision's locks: decisions, then their
+    # enrolments. Last year's recognitions are read under them, so that a
+    # correction cannot land in between (or deadlock with this).
+    list(Decision.objects.select_for_update().filter(year=year - 1).order_by("pk"))
+    recognised = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .filter(year=year - 1, stage=Stage.RECOGNISED)
+        .select_related("ward", "criteria_set", "decision")
+        .order_by("pk")
+    )
     for earlier in recognised:
         units = [earlier.ward]
         if not earlier.ward.valid_in(year):

@@ -385,6 +385,9 @@ CACHES = {
         "TIMEOUT": 24 * 3600,
     },
 }
+# A dossier's PDF or ZIP costs seconds of a worker and a copy of its files:
+# so many an hour per person.
+DOSSIER_EXPORTS_PER_HOUR = env.int("DOSSIER_EXPORTS_PER_HOUR", default=60)
 RATELIMIT_USE_CACHE = "throttle"
 RATELIMIT_IP_META_KEY = "accounts.client_address.client_address"
 # django-ratelimit warns about any cache but memcached and Redis; CounterCache

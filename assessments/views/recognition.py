@@ -3,6 +3,7 @@ and decisions with their signed scans."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.contrib import messages
@@ -44,9 +45,19 @@ Stage = Enrolment.Stage
 Standing = recognition.Standing
 
 
+def _whole(value: str, digits: int = 9) -> int | None:
+    """A whole number of ASCII digits ("²" and "７" are not), or None."""
+    return int(value) if re.fullmatch(rf"[0-9]{{1,{digits}}}", value) else None
+
+
+def _a_year(value: str) -> int | None:
+    year = _whole(value, 4)
+    return year if year is not None and 2000 <= year <= 2100 else None
+
+
 def _year(request: HttpRequest, default: int | None) -> int | None:
-    value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else default
+    year = _a_year(request.GET.get("year", ""))
+    return default if year is None else year
 
 
 def _latest_year() -> int | None:
@@ -149,8 +160,7 @@ def open_year(request: HttpRequest) -> HttpResponse:
 
 
 def _year_from_post(request: HttpRequest) -> int | None:
-    value = request.POST.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
+    return _a_year(request.POST.get("year", ""))
 
 
 @require_GET
@@ -361,7 +371,8 @@ def proposal_queue(request: HttpRequest) -> HttpResponse:
 def accept_selected(request: HttpRequest) -> HttpResponse:
     """Accept the proposals ticked in the queue, each on its own."""
     require_decider(request.user)
-    ids = [int(pk) for pk in request.POST.getlist("proposal") if pk.isdigit()]
+    ids = [_whole(value, 18) for value in request.POST.getlist("proposal")]
+    ids = [pk for pk in ids if pk is not None]
     chosen = list(
         Proposal.objects.decided_by(request.user)
         .filter(pk__in=ids)
@@ -500,7 +511,14 @@ def decision_list(request: HttpRequest) -> HttpResponse:
     decisions = (
         _decisions_visible_to(request.user)
         .select_related("province", "corrects", "recorded_by")
-        .annotate(ward_count=Count("proposals", distinct=True))
+        # Only the wards the user may see are counted, as on the decision's page.
+        .annotate(
+            ward_count=Count(
+                "proposals",
+                filter=Q(proposals__in=Proposal.objects.visible_to(request.user)),
+                distinct=True,
+            )
+        )
         .order_by("-year", "-date", "-pk")
     )
     return render(
@@ -522,11 +540,10 @@ def decision_new(request: HttpRequest) -> HttpResponse:
     corrects = None
     corrects_id = request.GET.get("corrects", "")
     if corrects_id:
-        if not corrects_id.isdigit():
+        pk = _whole(corrects_id, 18)
+        if pk is None:
             raise Http404
-        corrects = get_object_or_404(
-            _decisions_visible_to(request.user), pk=int(corrects_id[:12])
-        )
+        corrects = get_object_or_404(_decisions_visible_to(request.user), pk=pk)
     form = DecisionForm(
         request.POST or None,
         request.FILES or None,

@@ -296,3 +296,14 @@ def test_a_stored_file_that_changed_is_not_shipped(
     assert evidence.file.name in caplog.text
     default_storage.delete(evidence.file.name)
     assert client.get(f"/wards/{enrolment.ward.code}/dossier.zip").status_code == 409
+
+
+def test_dossier_downloads_are_limited_per_person(ward, settings, monkeypatch):
+    from tests.access.test_authorization_matrix import fake_pdf
+
+    monkeypatch.setattr("assessments.views.dossier.render_pdf", fake_pdf)
+    settings.DOSSIER_EXPORTS_PER_HOUR = 2
+    enrolment, national = ward
+    client = signed_in(national)
+    url = f"/wards/{enrolment.ward.code}/dossier.pdf"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]

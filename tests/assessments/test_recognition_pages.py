@@ -229,3 +229,64 @@ def test_a_leader_sees_the_province_as_it_was_that_year(db, client):
     page = client.get("/recognition/", {"year": 2023})
     [row] = page.context["rows"]
     assert row.province == old and row.ministry == 1
+
+
+def test_numbers_that_are_not_plain_digits_are_no_500(db, client):
+    """ "²" passes str.isdigit() but not int(); 5,000 nines are over Python's
+    limit; a 23-digit key is over SQLite's. None of them is an error page."""
+    province = ProvinceFactory(code="01")
+    leader = member(Role.PROVINCIAL_LEADER, province=province)
+    proposal = workflow.propose(complete(province), actor=leader)
+    ministry = member(Role.MINISTRY_REVIEWER)
+    client.force_login(ministry)
+    huge = "9" * 23
+    for path in [
+        "/recognition/?year=²",
+        "/recognition/01/?year=" + "9" * 5000,
+        "/decisions/new/?corrects=²",
+        f"/decisions/new/?corrects={huge}",
+    ]:
+        assert client.get(path).status_code in (200, 404), path
+    assert (
+        client.post("/proposals/accept/", {"proposal": ["²", huge]}).status_code == 302
+    )
+    response = client.post(
+        f"/proposals/{proposal.pk}/return/", {"reason": "x", "criteria": [huge, "²"]}
+    )
+    assert response.status_code == 400
+    response = client.post(
+        "/decisions/new/",
+        {
+            "track": "ministry",
+            "year": 2026,
+            "number": "1",
+            "date": "01/12/2026",
+            "signer": "B",
+            "proposals": [huge],
+        },
+    )
+    assert response.status_code == 400
+    client.force_login(leader)
+    response = client.post("/recognition/01/register/", {"year": "²", "ward": "x"})
+    assert response.status_code == 404
+
+
+def test_the_decision_list_counts_only_the_wards_in_scope(db, client):
+    here, there = ProvinceFactory(), ProvinceFactory()
+    proposals = [
+        workflow.propose(complete(p), actor=member(Role.PROVINCIAL_LEADER, province=p))
+        for p in (here, there)
+    ]
+    ministry = member(Role.MINISTRY_REVIEWER)
+    workflow.accept_many(proposals, actor=ministry)
+    workflow.record_decision(
+        track="ministry",
+        year=2026,
+        text=workflow.DecisionText("5/QĐ", dt.date(2026, 12, 20), "Bộ trưởng"),
+        scan=files.upload("qd.pdf", files.pdf("qd")),
+        proposals=proposals,
+        actor=ministry,
+    )
+    client.force_login(member(Role.PROVINCIAL_LEADER, province=here))
+    [listed] = client.get("/decisions/").context["decisions"]
+    assert listed.ward_count == 1
