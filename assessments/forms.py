@@ -4,6 +4,7 @@ from typing import cast
 from django import forms
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from criteria.models import Criterion
@@ -52,7 +53,11 @@ class DayMonthYearField(forms.DateField):
     )
     input_formats = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
     default_error_messages = {
-        "invalid": _("Write the date as dd/mm/yyyy, e.g. 15/03/2026."),
+        # 31/02/2026 is written right but is no date: the message says both.
+        "invalid": _(
+            "Write the date as dd/mm/yyyy, e.g. 15/03/2026, and check that the "
+            "day exists."
+        ),
     }
 
 
@@ -104,10 +109,10 @@ class QuotaForm(forms.Form):
         min_value=0,
         max_value=9999,
         error_messages={
-            "invalid": _("A quota is a whole number of wards."),
-            "min_value": _("A quota is a whole number of wards."),
-            "max_value": _("A quota is a whole number of wards."),
-            "required": _("A quota is a whole number of wards."),
+            "invalid": _("A quota is a whole number of wards, 0 or more."),
+            "min_value": _("A quota is a whole number of wards, 0 or more."),
+            "max_value": _("A quota is a whole number of wards, 0 or more."),
+            "required": _("A quota is a whole number of wards, 0 or more."),
         },
     )
 
@@ -146,7 +151,7 @@ class ProposalChoices(RowChoices):
         ward = obj.enrolment.ward
         return (
             f"{ward.full_name}, {ward.province.name} "
-            f"({obj.enrolment.year}, {obj.get_track_display().lower()})"
+            f"({obj.enrolment.year}, {obj.get_track_display()})"
         )
 
 
@@ -200,6 +205,14 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError(
+                _("A decision is recorded once it is signed: this date is to come.")
+            )
+        return date
+
     def __init__(self, *args, user, corrects=None, **kwargs):
         super().__init__(*args, **kwargs)
         # Accepted proposals no decision in force lists yet, where the user
@@ -225,3 +238,9 @@ class DecisionForm(forms.Form):
             .select_related("enrolment__ward__province")
             .order_by("enrolment__year", "enrolment__ward__province__name")
         )
+        # The year and level of the proposals waiting, when they are all one.
+        waiting_for = set(field.queryset.values_list("enrolment__year", "track"))
+        if len(waiting_for) == 1:
+            [(year, track)] = waiting_for
+            self.initial.setdefault("year", year)
+            self.initial.setdefault("track", track)

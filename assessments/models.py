@@ -427,7 +427,7 @@ class Proposal(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for the level above")
+        PENDING = "pending", _("Waiting for a decision")
         ACCEPTED = "accepted", _("Accepted")
         RETURNED = "returned", _("Returned")
 

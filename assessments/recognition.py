@@ -176,6 +176,14 @@ def open_year(year: int, *, actor: Any) -> Opened:
     return opened
 
 
+def to_reenrol(year: int) -> int:
+    """How many wards recognised in `year` − 1 are not yet enrolled again
+    for `year` (what opening it would do, units that closed aside)."""
+    recognised = Enrolment.objects.filter(year=year - 1, stage=Stage.RECOGNISED)
+    again = Enrolment.objects.filter(year=year, keeps_title_of__in=recognised)
+    return recognised.exclude(pk__in=again.values("keeps_title_of")).count()
+
+
 # What the pages show.
 
 
@@ -191,7 +199,7 @@ class Standing:
         RECOGNISED: pgettext_lazy("ward", "Recognised"),
         PROPOSED: pgettext_lazy("ward", "Proposed"),
         COMPLETE: gettext_lazy("Complete, not proposed"),
-        IN_PROGRESS: gettext_lazy("In progress"),
+        IN_PROGRESS: gettext_lazy("Not complete"),
     }
 
 

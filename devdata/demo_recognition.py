@@ -94,7 +94,11 @@ def load_recognition(
 def _decide(year: DemoYear, recognised, ministry: User, pdf) -> Decision:
     number = RECOGNITION_NUMBER % (4000 + year.year)
     date = dt.date(year.year, 12, 20)
-    content = pdf(f"Quyet dinh {number} cong nhan Cong an phuong dien hinh {year.year}")
+    # The demo's PDF writes ASCII only: Đ is written D.
+    content = pdf(
+        f"Quyet dinh {number.replace('Đ', 'D')} cong nhan Cong an phuong "
+        f"dien hinh {year.year}"
+    )
     name = default_storage.save(decision_path(None, "qd.pdf"), ContentFile(content))
     decision = Decision.objects.create(
         track="ministry",

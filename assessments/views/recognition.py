@@ -13,6 +13,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -97,15 +98,17 @@ def overview(request: HttpRequest) -> HttpResponse:
             "labels": Standing.LABELS,
             "totals": totals,
             "may_set_quotas": scope.national,
+            "to_reenrol": recognition.to_reenrol(year) if scope.national else 0,
         },
     )
 
 
 def _years_around(year: int) -> list[int]:
-    """The years with enrolments, and the next one (to open it)."""
+    """The years with enrolments, this calendar year and the next (to open
+    it), and the year shown."""
+    today = timezone.localdate().year
     years = set(Enrolment.objects.values_list("year", flat=True).distinct())
-    years |= {year, max(years | {year}) + 1}
-    return sorted(years, reverse=True)
+    return sorted(years | {year, today, today + 1}, reverse=True)
 
 
 @require_POST
@@ -247,9 +250,19 @@ def register_unit(request: HttpRequest, code: str) -> HttpResponse:
         % {
             "ward": ward.full_name,
             "year": year,
-            "track": enrolment.get_track_display().lower(),
+            "track": enrolment.get_track_display(),
         },
     )
+    [row] = recognition.registrations(year, [province])
+    if row.over_quota:
+        messages.warning(
+            request,
+            _(
+                "%(province)s now has %(count)d wards at Ministry level for a "
+                "quota of %(quota)d."
+            )
+            % {"province": province.name, "count": row.ministry, "quota": row.quota},
+        )
     return redirect(back)
 
 
@@ -333,7 +346,7 @@ def propose(request: HttpRequest, code: str, year: int) -> HttpResponse:
         _("%(ward)s is proposed for recognition at %(track)s.")
         % {
             "ward": enrolment.ward.full_name,
-            "track": enrolment.get_track_display().lower(),
+            "track": enrolment.get_track_display(),
         },
     )
     return redirect(_next(request, enrolment))
@@ -358,11 +371,19 @@ def proposal_queue(request: HttpRequest) -> HttpResponse:
             status=Proposal.Status.ACCEPTED, enrolment__stage=Stage.ACCEPTED
         ).order_by("enrolment__year", "decided_at")
     )
-    people.load_units([p.proposed_by for p in pending])
+    # A provincial leader also follows what the province proposed.
+    led = scope_of(request.user).led_province_ids
+    proposed = list(
+        Proposal.objects.filter(enrolment__ward__province__in=led)
+        .select_related("enrolment__ward__province", "proposed_by")
+        .annotate(year=F("enrolment__year"))
+        .order_by("-proposed_at")[:50]
+    )
+    people.load_units([p.proposed_by for p in pending + proposed])
     return render(
         request,
         "assessments/proposal_queue.html",
-        {"pending": pending, "accepted": accepted},
+        {"pending": pending, "accepted": accepted, "proposed": proposed},
     )
 
 

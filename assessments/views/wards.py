@@ -210,13 +210,15 @@ def _recognition_context(request, enrolment: Enrolment, formerly) -> dict:
         .with_progress()
         .select_related("ward", "decision")
     )
+    leads = enrolment.stage == Enrolment.Stage.OPEN and scope_of(
+        request.user
+    ).proposes_in(enrolment.ward.province_id)
     return {
         "proposal": proposal,
         "last_year": earlier,
         "risks": recognition.at_risk(enrolment),
-        "may_propose": enrolment.stage == Enrolment.Stage.OPEN
-        and enrolment.is_complete
-        and scope_of(request.user).proposes_in(enrolment.ward.province_id),
+        "may_propose": leads and enrolment.is_complete,
+        "may_propose_later": leads and not enrolment.is_complete,
     }
 
 

@@ -3,6 +3,8 @@ outcome said at the top, and nothing half-done on bad input."""
 
 import datetime as dt
 
+from django.utils import timezone
+
 from access.models import Membership
 from assessments import workflow
 from assessments.models import Decision, Enrolment, Proposal
@@ -110,7 +112,7 @@ def test_recording_a_decision_with_its_scan(db, client):
         "track": "ministry",
         "year": 2026,
         "number": "4026/QĐ-BCA-V05",
-        "date": "28/12/2026",
+        "date": "20/11/2026",
         "signer": "Thứ trưởng Nguyễn Văn A",
         "proposals": [proposal.pk],
     }
@@ -130,7 +132,7 @@ def test_recording_a_decision_with_its_scan(db, client):
     )
     decision = Decision.objects.get()
     assert response.url == f"/decisions/{decision.pk}/"
-    assert decision.date == dt.date(2026, 12, 28)
+    assert decision.date == dt.date(2026, 11, 20)
     assert decision.scan_name == "Quyết định.pdf"
     page = client.get(response.url)
     assert decision.scan_sha256 in page.text
@@ -290,3 +292,65 @@ def test_the_decision_list_counts_only_the_wards_in_scope(db, client):
     client.force_login(member(Role.PROVINCIAL_LEADER, province=here))
     [listed] = client.get("/decisions/").context["decisions"]
     assert listed.ward_count == 1
+
+
+def test_a_decision_signed_in_the_future_or_on_no_day_is_refused(db, client):
+    province = ProvinceFactory()
+    proposal = workflow.propose(
+        complete(province), actor=member(Role.PROVINCIAL_LEADER, province=province)
+    )
+    ministry = member(Role.MINISTRY_REVIEWER)
+    workflow.accept(proposal, actor=ministry)
+    client.force_login(ministry)
+    form = client.get("/decisions/new/").context["form"]
+    assert (form.initial["year"], form.initial["track"]) == (2026, "ministry")
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    for day in ("31/02/2026", tomorrow.strftime("%d/%m/%Y")):
+        response = client.post(
+            "/decisions/new/",
+            {
+                "track": "ministry",
+                "year": 2026,
+                "number": "9/QĐ",
+                "date": day,
+                "signer": "B",
+                "proposals": [proposal.pk],
+                "scan": files.upload("qd.pdf", files.pdf("qd")),
+            },
+        )
+        assert response.status_code == 400, day
+        assert response.context["form"].errors["date"], day
+    assert not Decision.objects.exists()
+
+
+def test_opening_a_year_is_offered_only_when_it_would_enrol_someone(db, client):
+    province = ProvinceFactory()
+    last = complete(province, year=2025)
+    proposal = workflow.propose(
+        last, actor=member(Role.PROVINCIAL_LEADER, province=province)
+    )
+    ministry = member(Role.MINISTRY_REVIEWER)
+    workflow.accept(proposal, actor=ministry)
+    workflow.record_decision(
+        track="ministry",
+        year=2025,
+        text=workflow.DecisionText("3/QĐ", dt.date(2025, 12, 20), "Bộ trưởng"),
+        scan=files.upload("qd.pdf", files.pdf("qd")),
+        proposals=[proposal],
+        actor=ministry,
+    )
+    client.force_login(member(Role.NATIONAL_LEADER))
+    assert client.get("/recognition/", {"year": 2026}).context["to_reenrol"] == 1
+    assert client.get("/recognition/", {"year": 2025}).context["to_reenrol"] == 0
+    client.post("/recognition/open-year/", {"year": 2026})
+    assert client.get("/recognition/", {"year": 2026}).context["to_reenrol"] == 0
+
+
+def test_a_leader_follows_the_provinces_proposals(db, client):
+    province = ProvinceFactory()
+    leader = member(Role.PROVINCIAL_LEADER, province=province)
+    proposal = workflow.propose(complete(province), actor=leader)
+    client.force_login(leader)
+    page = client.get("/proposals/")
+    assert page.context["pending"] == []  # Ministry level: not theirs to decide
+    assert page.context["proposed"] == [proposal]

@@ -259,9 +259,9 @@ def test_exports_hold_what_the_page_shows(client, country):
     assert values[0][1] == "Ward"
     assert [(r[1], r[5], r[9]) for r in values[1:]] == [
         ("An Hưng", "22/22", "Complete, not proposed"),
-        ("Lam Sơn", "17/22", "In progress"),
-        ("Điện Biên", "10/22", "In progress"),
-        ("Ba Đình", "3/22", "In progress"),
+        ("Lam Sơn", "17/22", "Not complete"),
+        ("Điện Biên", "10/22", "Not complete"),
+        ("Ba Đình", "3/22", "Not complete"),
     ]
     filtered = load_workbook(
         io.BytesIO(

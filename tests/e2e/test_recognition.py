@@ -106,7 +106,7 @@ def test_a_ward_goes_from_complete_to_recognised(open_page, kien_hung, tmp_path)
     page.select_option("select[name=track]", "ministry")
     page.fill("input[name=year]", str(YEAR))
     page.fill("input[name=number]", f"{YEAR}/QĐ-BCA-V05")
-    page.fill("input[name=date]", f"20/12/{YEAR}")
+    page.fill("input[name=date]", timezone.localdate().strftime("%d/%m/%Y"))
     page.fill("input[name=signer]", "Thứ trưởng Nguyễn Văn Bình")
     scan = tmp_path / "Quyết định công nhận.pdf"
     scan.write_bytes(files.pdf("decision"))
