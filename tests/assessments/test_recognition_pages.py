@@ -9,7 +9,7 @@ from access.models import Membership
 from assessments import workflow
 from assessments.models import Decision, Enrolment, Proposal
 from tests import files
-from tests.assessments.test_recognition import complete
+from tests.assessments.test_recognition import complete, decide
 from tests.factories import EnrolmentFactory, ProvinceFactory, WardFactory, member
 
 Role = Membership.Role
@@ -201,18 +201,11 @@ def test_the_printed_dossier_says_the_ward_is_recognised(db, client):
     )
     ministry = member(Role.MINISTRY_REVIEWER)
     workflow.accept(proposal, actor=ministry)
-    workflow.record_decision(
-        track="ministry",
-        year=2026,
-        text=workflow.DecisionText("77/QĐ-BCA", dt.date(2026, 12, 20), "Bộ trưởng"),
-        scan=files.upload("qd.pdf", files.pdf("qd")),
-        proposals=[proposal],
-        actor=ministry,
-    )
+    decide([proposal], ministry, number="77/QĐ-BCA")
     client.force_login(member(Role.NATIONAL_LEADER))
     page = client.get(f"/wards/{enrolment.ward.code}/dossier/")
     assert (
-        "Đã được công nhận theo Quyết định số 77/QĐ-BCA ngày 20/12/2026." in page.text
+        "Đã được công nhận theo Quyết định số 77/QĐ-BCA ngày 28/12/2026." in page.text
     )
 
 
@@ -281,14 +274,7 @@ def test_the_decision_list_counts_only_the_wards_in_scope(db, client):
     ]
     ministry = member(Role.MINISTRY_REVIEWER)
     workflow.accept_many(proposals, actor=ministry)
-    workflow.record_decision(
-        track="ministry",
-        year=2026,
-        text=workflow.DecisionText("5/QĐ", dt.date(2026, 12, 20), "Bộ trưởng"),
-        scan=files.upload("qd.pdf", files.pdf("qd")),
-        proposals=proposals,
-        actor=ministry,
-    )
+    decide(proposals, ministry, number="5/QĐ")
     client.force_login(member(Role.PROVINCIAL_LEADER, province=here))
     [listed] = client.get("/decisions/").context["decisions"]
     assert listed.ward_count == 1
@@ -331,14 +317,7 @@ def test_opening_a_year_is_offered_only_when_it_would_enrol_someone(db, client):
     )
     ministry = member(Role.MINISTRY_REVIEWER)
     workflow.accept(proposal, actor=ministry)
-    workflow.record_decision(
-        track="ministry",
-        year=2025,
-        text=workflow.DecisionText("3/QĐ", dt.date(2025, 12, 20), "Bộ trưởng"),
-        scan=files.upload("qd.pdf", files.pdf("qd")),
-        proposals=[proposal],
-        actor=ministry,
-    )
+    decide([proposal], ministry, number="3/QĐ", year=2025)
     client.force_login(member(Role.NATIONAL_LEADER))
     assert client.get("/recognition/", {"year": 2026}).context["to_reenrol"] == 1
     assert client.get("/recognition/", {"year": 2025}).context["to_reenrol"] == 0
