@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('track', models.CharField(choices=[('ministry', 'Ministry level'), ('province', 'Province level')], max_length=16, verbose_name='level')),
                 ('note', models.TextField(blank=True, verbose_name='covering note')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for the level above'), ('accepted', 'Accepted'), ('returned', 'Returned')], default='pending', max_length=16, verbose_name='status')),
+                ('status', models.CharField(choices=[('pending', 'Waiting for a decision'), ('accepted', 'Accepted'), ('returned', 'Returned')], default='pending', max_length=16, verbose_name='status')),
                 ('proposed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='proposed at')),
                 ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
                 ('reason', models.TextField(blank=True, verbose_name='reason for returning')),
