@@ -97,7 +97,24 @@ def print_fonts() -> str:
     )
     families = ", ".join(f'"Tinos {subset}"' for subset in TINOS_SUBSETS)
     font = f"font-family: {families}, serif !important;"
-    return f"{faces}body {{ {font} }}\n@page {{ @top-center {{ {font} }} }}\n"
+    return (
+        f"{faces}body {{ {font} }}\n@page {{ @top-center {{ {font} }} }}\n"
+        + FIXED_TABLES
+    )
+
+
+# Measuring every word of every cell to size the columns took two thirds of
+# a dossier's time (1.8 of 2.5 s for 22 criteria): the PDF's tables are laid
+# out at the widths their columns have on paper anyway.
+FIXED_TABLES = """
+table { table-layout: fixed; }
+table.summary th:nth-child(1) { width: 3em; }
+table.summary th:nth-child(3) { width: 8em; }
+table.summary th:nth-child(4) { width: 3.5em; }
+table.evidence th:nth-child(2) { width: 6em; }
+table.evidence th:nth-child(3) { width: 5em; }
+table.evidence th:nth-child(4) { width: 36%; }
+"""
 
 
 def html_to_pdf(html: str) -> bytes:
