@@ -7,7 +7,6 @@ left out, as if it had not been given; the list is never an error page.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import django_filters as filters
@@ -15,6 +14,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.numbers import whole_number
 
 from .models import Track
 from .recognition import Standing, standing_filter
@@ -29,9 +30,10 @@ class WholeNumberField(forms.IntegerField):
     def to_python(self, value: Any) -> int | None:
         if value in self.empty_values:
             return None
-        if not re.fullmatch(r"[0-9]{1,9}", str(value)):
+        number = whole_number(value)
+        if number is None:
             raise forms.ValidationError(self.error_messages["invalid"], "invalid")
-        return int(value)
+        return number
 
 
 class WholeNumberFilter(filters.Filter):

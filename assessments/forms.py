@@ -1,4 +1,3 @@
-import re
 from typing import cast
 
 from django import forms
@@ -7,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.numbers import whole_number
 from criteria.models import Criterion
 
 from .models import Enrolment, Proposal, Track
@@ -132,7 +132,7 @@ class RowChoices(forms.ModelMultipleChoiceField):
 
     def clean(self, value):
         for pk in value if isinstance(value, list | tuple) else []:
-            if not re.fullmatch(r"[0-9]{1,18}", str(pk)):
+            if whole_number(pk, 18) is None:
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",

@@ -87,8 +87,9 @@ TINOS_FACES = [
 ]
 
 
-def print_fonts() -> str:
-    """A stylesheet that sets the text in the Tinos subsets, one family each."""
+def print_stylesheet() -> str:
+    """What the PDF adds to print.css: the text in the Tinos subsets, one
+    family each, and tables of fixed column widths."""
     faces = "".join(
         f'@font-face {{ font-family: "Tinos {subset}"; font-weight: {weight}; '
         f'font-style: {style}; src: url("{settings.STATIC_URL}vendor/fonts/'
@@ -122,7 +123,10 @@ def html_to_pdf(html: str) -> bytes:
     fetcher = StaticFilesOnly()
     fonts = FontConfiguration()
     stylesheet = CSS(
-        string=print_fonts(), base_url=BASE_URL, url_fetcher=fetcher, font_config=fonts
+        string=print_stylesheet(),
+        base_url=BASE_URL,
+        url_fetcher=fetcher,
+        font_config=fonts,
     )
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
     return document.write_pdf(stylesheets=[stylesheet], font_config=fonts)

@@ -288,20 +288,36 @@ def median_approved(year: int, province_id: int) -> float:
     return statistics.median(approved) if approved else 0
 
 
-def at_risk(enrolment: Enrolment, median: float | None = None) -> list[str]:
+def returned_criteria(enrolments) -> dict[int, list[int]]:
+    """The numbers of the returned criteria of each enrolment, in one query."""
+    numbers: dict[int, list[int]] = {}
+    for enrolment_id, number in (
+        Assessment.objects.filter(
+            enrolment__in=enrolments, status=Assessment.Status.RETURNED
+        )
+        .order_by("criterion__number")
+        .values_list("enrolment_id", "criterion__number")
+    ):
+        numbers.setdefault(enrolment_id, []).append(number)
+    return numbers
+
+
+def at_risk(
+    enrolment: Enrolment,
+    median: float | None = None,
+    returned: list[int] | None = None,
+) -> list[str]:
     """Why a ward holding last year's title may lose it this year: a
     criterion returned, or fewer approved than the province's median.
 
-    Needs `with_progress()`; pass `median` when checking many wards.
+    Needs `with_progress()`; when checking many wards, pass `median` and
+    `returned` (from `returned_criteria`).
     """
     if enrolment.keeps_title_of_id is None or enrolment.stage != Stage.OPEN:
         return []
     reasons = []
-    returned = list(
-        enrolment.assessments.filter(status=Assessment.Status.RETURNED)
-        .order_by("criterion__number")
-        .values_list("criterion__number", flat=True)
-    )
+    if returned is None:
+        returned = returned_criteria([enrolment]).get(enrolment.pk, [])
     if returned:
         reasons.append(
             _("criteria returned: %(numbers)s")

@@ -3,13 +3,12 @@ and decisions with their signed scans."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, OuterRef, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,6 +26,7 @@ from access.scope import (
     scope_of,
 )
 from core.collation import vi_key, vi_order
+from core.numbers import whole_number
 from wards.models import Province, Ward
 
 from .. import recognition, workflow
@@ -46,13 +46,8 @@ Stage = Enrolment.Stage
 Standing = recognition.Standing
 
 
-def _whole(value: str, digits: int = 9) -> int | None:
-    """A whole number of ASCII digits ("²" and "７" are not), or None."""
-    return int(value) if re.fullmatch(rf"[0-9]{{1,{digits}}}", value) else None
-
-
 def _a_year(value: str) -> int | None:
-    year = _whole(value, 4)
+    year = whole_number(value, 4)
     return year if year is not None and 2000 <= year <= 2100 else None
 
 
@@ -184,9 +179,13 @@ def registration(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("ward", "decision", "keeps_title_of__decision")
         .order_by("track", "-approved_count", vi_order("ward__name"))
     )
-    median = recognition.median_approved(year, province.pk) if enrolments else 0
+    holders = [e for e in enrolments if e.keeps_title_of_id is not None]
+    median = recognition.median_approved(year, province.pk) if holders else 0
+    returned = recognition.returned_criteria(holders) if holders else {}
     for enrolment in enrolments:
-        enrolment.risks = recognition.at_risk(enrolment, median)
+        enrolment.risks = recognition.at_risk(
+            enrolment, median, returned.get(enrolment.pk, [])
+        )
     enrolled = {e.ward_id for e in enrolments}
     units = (
         sorted(
@@ -358,12 +357,8 @@ def proposal_queue(request: HttpRequest) -> HttpResponse:
     """Proposals waiting for this user's level, oldest first; and those
     accepted and waiting for their decision."""
     require_decider(request.user)
-    mine = (
-        Proposal.objects.decided_by(request.user)
-        .select_related("enrolment__ward__province", "proposed_by")
-        .annotate(
-            year=F("enrolment__year"),
-        )
+    mine = Proposal.objects.decided_by(request.user).select_related(
+        "enrolment__ward__province", "proposed_by"
     )
     pending = list(mine.filter(status=Proposal.Status.PENDING).order_by("proposed_at"))
     accepted = list(
@@ -376,7 +371,6 @@ def proposal_queue(request: HttpRequest) -> HttpResponse:
     proposed = list(
         Proposal.objects.filter(enrolment__ward__province__in=led)
         .select_related("enrolment__ward__province", "proposed_by")
-        .annotate(year=F("enrolment__year"))
         .order_by("-proposed_at")[:50]
     )
     people.load_units([p.proposed_by for p in pending + proposed])
@@ -392,7 +386,7 @@ def proposal_queue(request: HttpRequest) -> HttpResponse:
 def accept_selected(request: HttpRequest) -> HttpResponse:
     """Accept the proposals ticked in the queue, each on its own."""
     require_decider(request.user)
-    ids = [_whole(value, 18) for value in request.POST.getlist("proposal")]
+    ids = [whole_number(value, 18) for value in request.POST.getlist("proposal")]
     ids = [pk for pk in ids if pk is not None]
     chosen = list(
         Proposal.objects.decided_by(request.user)
@@ -531,7 +525,7 @@ def _decisions_visible_to(user) -> QuerySet[Decision]:
 def decision_list(request: HttpRequest) -> HttpResponse:
     decisions = (
         _decisions_visible_to(request.user)
-        .select_related("province", "corrects", "recorded_by")
+        .select_related("province", "corrects", "corrected_by", "recorded_by")
         # Only the wards the user may see are counted, as on the decision's page.
         .annotate(
             ward_count=Count(
@@ -561,7 +555,7 @@ def decision_new(request: HttpRequest) -> HttpResponse:
     corrects = None
     corrects_id = request.GET.get("corrects", "")
     if corrects_id:
-        pk = _whole(corrects_id, 18)
+        pk = whole_number(corrects_id, 18)
         if pk is None:
             raise Http404
         corrects = get_object_or_404(_decisions_visible_to(request.user), pk=pk)
@@ -614,7 +608,7 @@ def decision_new(request: HttpRequest) -> HttpResponse:
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     decision = get_object_or_404(
         _decisions_visible_to(request.user).select_related(
-            "province", "corrects", "recorded_by"
+            "province", "corrects", "corrected_by", "recorded_by"
         ),
         pk=pk,
     )
@@ -627,7 +621,7 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
             vi_order("enrolment__ward__name"),
         )
     )
-    corrected_by = Decision.objects.filter(corrects=decision).first()
+    corrected_by = getattr(decision, "corrected_by", None)
     people.load_units([decision.recorded_by])
     scope = scope_of(request.user)
     return render(

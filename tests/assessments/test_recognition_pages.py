@@ -333,3 +333,31 @@ def test_a_leader_follows_the_provinces_proposals(db, client):
     page = client.get("/proposals/")
     assert page.context["pending"] == []  # Ministry level: not theirs to decide
     assert page.context["proposed"] == [proposal]
+
+
+def test_the_decision_list_costs_the_same_for_more_decisions(db, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    province = ProvinceFactory()
+    leader = member(Role.PROVINCIAL_LEADER, province=province)
+    ministry = member(Role.MINISTRY_REVIEWER)
+    client.force_login(ministry)
+
+    def one_more_decision(number: str):
+        proposal = workflow.propose(complete(province), actor=leader)
+        workflow.accept(proposal, actor=ministry)
+        return decide([proposal], ministry, number=number)
+
+    first = one_more_decision("1/QĐ")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/decisions/")
+    one_more_decision("2/QĐ")
+    proposal = first.proposals.get()
+    decide([proposal], ministry, number="3/QĐ", corrects=first, note="Sửa số")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/decisions/")
+    assert len(page.context["decisions"]) == 3
+    assert len(many) == len(few)
+    in_force = {d.number: d.in_force for d in page.context["decisions"]}
+    assert in_force == {"1/QĐ": False, "2/QĐ": True, "3/QĐ": True}
