@@ -58,8 +58,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
 }
 OFFICER_ACTIONS = {Action.ADD_EVIDENCE, Action.WITHDRAW_EVIDENCE, Action.SUBMIT}
 REVIEWER_ACTIONS = {Action.CLAIM, Action.APPROVE, Action.RETURN, Action.REVOKE}
-NOTIFY_ACTIONS = {Action.SUBMIT, Action.APPROVE, Action.RETURN, Action.REVOKE}
+# Taken by whoever decides the ward's proposal, never from the criterion page.
+DECIDER_ACTIONS = {Action.REOPEN}
 # The officers hear of a reopened criterion with the returned proposal.
+NOTIFY_ACTIONS = {Action.SUBMIT, Action.APPROVE, Action.RETURN, Action.REVOKE}
 
 
 class WorkflowError(Exception):
@@ -92,17 +94,21 @@ def may(user: Any, action: str, assessment: Assessment) -> bool:
         return scope.is_officer_of(ward.pk)
     if action in REVIEWER_ACTIONS:
         return scope.reviews_group(ward.province_id, assessment.criterion.group_id)
+    if action in DECIDER_ACTIONS:
+        return scope.decides(assessment.enrolment.track, ward.province_id)
     return False
 
 
 def available_actions(user: Any, assessment: Assessment) -> set[str]:
-    """The actions `user` could take on `assessment` as it stands now."""
+    """The actions `user` could take on `assessment`'s page as it stands now."""
     if assessment.enrolment.is_frozen:
         return set()
     return {
         action
         for action, (sources, _target) in TRANSITIONS.items()
-        if assessment.status in sources and may(user, action, assessment)
+        if action not in DECIDER_ACTIONS
+        and assessment.status in sources
+        and may(user, action, assessment)
     }
 
 
@@ -276,12 +282,11 @@ def _transition(
             .select_related("enrolment__ward", "criterion")
             .get(pk=assessment.pk)
         )
-        if action != Action.REOPEN and not may(actor, action, locked):
+        if not may(actor, action, locked):
             raise NotAllowed(_("You are not allowed to do this."))
         if locked.status not in sources:
             raise WorkflowError(_refusal(action, locked))
-        if action != Action.REOPEN:
-            _refuse_if_frozen(locked.enrolment_id)
+        _refuse_if_frozen(locked.enrolment_id)
         if check is not None:
             check(locked)
         if before_change is not None:
@@ -499,6 +504,7 @@ def return_proposal(
         current.reason = reason
         current.save(update_fields=["status", "decided_by", "decided_at", "reason"])
         current.returned_criteria.set([a.criterion_id for a in named])
+        # Open first: a reopen is an ordinary transition, refused while frozen.
         _set_stage(locked, Stage.OPEN)
         for assessment in named:
             _transition(
