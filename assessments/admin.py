@@ -105,6 +105,10 @@ class EvidenceAdmin(admin.ModelAdmin):
         "uploaded_at",
         "withdrawn_at",
         "withdrawn_by",
+        "valid_until",
+        "carried_from",
+        "confirmed_by",
+        "confirmed_at",
     ]
 
     def has_add_permission(self, request):

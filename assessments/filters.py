@@ -90,6 +90,7 @@ class EnrolmentFilter(YearFilter):
     standing = filters.ChoiceFilter(
         choices=list(Standing.LABELS.items()), method="filter_standing"
     )
+    late = filters.BooleanFilter(method="filter_late")
 
     def filter_standing(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         matching = (
@@ -98,6 +99,15 @@ class EnrolmentFilter(YearFilter):
             .values("pk")
         )
         return queryset.filter(pk__in=matching)
+
+    def filter_late(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        """Wards with criteria late with their evidence (or, with False,
+        none)."""
+        late = queryset.model.objects.with_late(self.year_value or 0).filter(
+            late_count__gt=0
+        )
+        wanted = queryset.filter(pk__in=late.values("pk"))
+        return wanted if value else queryset.exclude(pk__in=late.values("pk"))
 
 
 class ReviewQueueFilter(ValidatedFilterSet):

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DayMonthYearField
 from core.numbers import whole_number
 from criteria.models import Criterion
 
@@ -37,30 +38,6 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
-class DayMonthYearField(forms.DateField):
-    """A date typed as dd/mm/yyyy whatever the browser's language: a text
-    field, not the browser's date picker, which shows its own locale's order."""
-
-    widget = forms.DateInput(
-        format="%d/%m/%Y",
-        attrs={
-            "placeholder": _("dd/mm/yyyy"),
-            "inputmode": "numeric",
-            "autocomplete": "off",
-            "size": 10,
-            "maxlength": 10,
-        },
-    )
-    input_formats = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
-    default_error_messages = {
-        # 31/02/2026 is written right but is no date: the message says both.
-        "invalid": _(
-            "Write the date as dd/mm/yyyy, e.g. 15/03/2026, and check that the "
-            "day exists."
-        ),
-    }
-
-
 class UploadForm(forms.Form):
     # The field is called "files" in the page; Django takes declared fields
     # off the class, so Form.files (the uploaded files) is not shadowed.
@@ -74,11 +51,42 @@ class UploadForm(forms.Form):
     document_date = DayMonthYearField(
         label=_("Date of the document (dd/mm/yyyy)"), required=False
     )
+    valid_until = DayMonthYearField(
+        label=_("Valid until (dd/mm/yyyy, for a certificate or an inspection record)"),
+        required=False,
+    )
 
     def __init__(self, *args, files_required: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["files"].widget.attrs["accept"] = accept_attribute()
         self.fields["files"].required = files_required
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("document_date"), cleaned.get("valid_until")
+        if start and end and end < start:
+            self.add_error(
+                "valid_until",
+                _("A document cannot be valid until a day before its own date."),
+            )
+        return cleaned
+
+
+class ValidityForm(forms.Form):
+    """How long a piece of evidence holds; empty for no end date."""
+
+    valid_until = DayMonthYearField(
+        label=_("Valid until (dd/mm/yyyy; empty: no end date)"), required=False
+    )
+
+
+class ReplacementForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note to the ward (optional)"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class ReasonForm(forms.Form):

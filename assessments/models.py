@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -18,6 +19,7 @@ from .querysets import (
     RecognitionEventQuerySet,
     ReviewEventQuerySet,
 )
+from .validity import FLAGGED_STATUSES, Expiry, expiry_of
 
 
 class Track(models.TextChoices):
@@ -234,6 +236,9 @@ class Assessment(models.Model):
 
     objects = AssessmentQuerySet.as_manager()
 
+    # Set by `Assessment.objects.with_expiry()`.
+    expires_on: dt.date | None
+
     class Meta:
         verbose_name = _("assessment")
         verbose_name_plural = _("assessments")
@@ -269,6 +274,17 @@ class Assessment(models.Model):
         """The criterion page: /wards/<unit code>/<year>/<criterion number>/."""
         return self.enrolment.criterion_url(self.criterion.number)
 
+    @property
+    def expiry(self) -> Expiry | None:
+        """Whether the evidence of an approved or submitted criterion has
+        expired or expires soon (by its earliest validity date).
+
+        Needs the annotation of `Assessment.objects.with_expiry()`.
+        """
+        if self.status not in FLAGGED_STATUSES:
+            return None
+        return expiry_of(self.expires_on)
+
 
 def evidence_path(instance: "Evidence | None", filename: str) -> str:
     """A generated storage path; the user's file name never reaches the disk."""
@@ -293,6 +309,9 @@ class Evidence(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     description = models.TextField(_("description"), blank=True)
     document_date = models.DateField(_("document date"), null=True, blank=True)
+    # A certificate or an inspection record holds until a date; after it the
+    # criterion it supports needs a new one.
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -309,6 +328,26 @@ class Evidence(models.Model):
         related_name="+",
         verbose_name=_("withdrawn by"),
     )
+    # Carried over from last year's dossier: a row of its own pointing at the
+    # same stored file (never a copy), to be confirmed by an officer before
+    # the criterion can be submitted.
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        verbose_name=_("carried over from"),
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
 
     objects = EvidenceQuerySet.as_manager()
 
@@ -321,11 +360,31 @@ class Evidence(models.Model):
                 condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"),
                 name="evidence_sha256_hex",
             ),
+            models.CheckConstraint(
+                condition=models.Q(carried_from__isnull=False)
+                | models.Q(confirmed_at__isnull=True, confirmed_by__isnull=True),
+                name="evidence_confirmed_only_if_carried",
+            ),
         ]
         indexes = [models.Index(fields=["assessment", "sha256"])]
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def is_current(self) -> bool:
+        return self.withdrawn_at is None
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Carried over, and no officer has confirmed it yet."""
+        return self.carried_from_id is not None and self.confirmed_at is None
+
+    @property
+    def expiry(self) -> Expiry | None:
+        """Its validity date, when that has passed or comes within the
+        warning period (EVIDENCE_EXPIRY_WARNING_DAYS); else None."""
+        return expiry_of(self.valid_until)
 
 
 class ReviewEvent(models.Model):
@@ -340,6 +399,9 @@ class ReviewEvent(models.Model):
         RETURN = "return", _("returned")
         REVOKE = "revoke", _("revoked the approval")
         REOPEN = "reopen", _("reopened at the level above's request")
+        SET_VALIDITY = "set_validity", _("set the validity date of evidence")
+        CARRY_OVER = "carry_over", _("carried evidence over from last year")
+        CONFIRM_EVIDENCE = "confirm_evidence", _("confirmed carried-over evidence")
 
     assessment = models.ForeignKey(
         Assessment,
@@ -673,7 +735,12 @@ class PartialUpload(models.Model):
 
 def stored_files() -> Iterator[tuple[str, str]]:
     """Every stored file a row points at, with the SHA-256 it must have:
-    the evidence and the signed scans of decisions. Integrity checks, the
-    sweep and backups go through this, so that no kind of file is missed."""
-    yield from Evidence.objects.values_list("file", "sha256").iterator()
+    the evidence and the signed scans of decisions, each (file, SHA-256)
+    once. Integrity checks, the sweep and backups go through this, so that
+    no kind of file is missed."""
+    # Evidence carried over shares its file with the row it came from: each
+    # stored file is listed once.
+    yield from (
+        Evidence.objects.order_by().values_list("file", "sha256").distinct().iterator()
+    )
     yield from Decision.objects.exclude(scan="").values_list("scan", "scan_sha256")

@@ -6,21 +6,32 @@ is counted in one place, `EnrolmentQuerySet.with_progress()`.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from access.people import with_units
 from access.scope import ScopedQuerySet, scope_of
 from criteria.models import Criterion
+from deadlines.schedule import FROM_ASSESSMENT, year_calendar
+
+from .validity import FLAGGED_STATUSES, horizon
 
 
 def _model(name: str) -> Any:
     # The models import these querysets; they are looked up, not imported.
     return apps.get_model("evidence", name)
+
+
+def late_evidence(year: int, today: dt.date | None = None) -> Q:
+    """A `Q` on assessments of `year` late with their evidence on `today`."""
+    today = today or timezone.localdate()
+    return year_calendar(year).evidence_overdue(today, **FROM_ASSESSMENT)
 
 
 def count_of(queryset: models.QuerySet, by: str) -> Coalesce:
@@ -66,6 +77,31 @@ class EnrolmentQuerySet(ScopedQuerySet):
             last_activity=Subquery(last.values("created_at")[:1]),
         )
 
+    def with_expiring(
+        self, today: dt.date | None = None, within_days: int | None = None
+    ) -> EnrolmentQuerySet:
+        """Annotate `expiring_count`: the approved or submitted criteria whose
+        current evidence has expired or expires within `within_days` (by
+        default EVIDENCE_EXPIRY_WARNING_DAYS) of `today`."""
+        expiring = (
+            _model("Assessment")
+            .objects.filter(enrolment=OuterRef("pk"))
+            .expiring(today, within_days)
+        )
+        return self.annotate(expiring_count=count_of(expiring, "enrolment"))
+
+    def with_late(self, year: int, today: dt.date | None = None) -> EnrolmentQuerySet:
+        """Annotate `late_count`: the criteria still waiting for evidence
+        that was due before `today` by the calendar of `year`."""
+        return self.annotate(
+            late_count=count_of(
+                _model("Assessment").objects.filter(
+                    late_evidence(year, today), enrolment=OuterRef("pk")
+                ),
+                "enrolment",
+            )
+        )
+
     def years(self) -> list[int]:
         """The years these enrolments cover, latest first."""
         return list(self.order_by("-year").values_list("year", flat=True).distinct())
@@ -80,9 +116,59 @@ class AssessmentQuerySet(ScopedQuerySet):
             "submitted_at", "pk"
         )
 
+    def with_expiry(self) -> AssessmentQuerySet:
+        """Annotate `expires_on`: the earliest validity date of the current
+        (not withdrawn) evidence, None when none has one. `assessment.expiry`
+        turns it into the flag shown ("expires on …", "expired on …")."""
+        earliest = (
+            _model("Evidence")
+            .objects.filter(assessment=OuterRef("pk"), withdrawn_at=None)
+            .exclude(valid_until=None)
+            .order_by()
+            .values("assessment")
+            .annotate(earliest=Min("valid_until"))
+            .values("earliest")
+        )
+        return self.annotate(
+            expires_on=Subquery(earliest, output_field=models.DateField())
+        )
+
+    def expiring(
+        self, today: dt.date | None = None, within_days: int | None = None
+    ) -> AssessmentQuerySet:
+        """Approved or submitted criteria with current evidence that has
+        expired or expires within `within_days` (by default
+        EVIDENCE_EXPIRY_WARNING_DAYS) of `today`, with `expires_on`."""
+        return (
+            self.with_expiry()
+            .filter(status__in=FLAGGED_STATUSES)
+            .filter(expires_on__lte=horizon(today, within_days))
+        )
+
 
 class EvidenceQuerySet(ScopedQuerySet):
     ward_path = "assessment__enrolment__ward__"
+
+    def current(self) -> EvidenceQuerySet:
+        """Evidence in its dossier: not withdrawn."""
+        return self.filter(withdrawn_at=None)
+
+    def still_valid(self, today: dt.date | None = None) -> EvidenceQuerySet:
+        """Current evidence without a validity date or valid on `today`."""
+        today = today or timezone.localdate()
+        return self.current().filter(Q(valid_until=None) | Q(valid_until__gte=today))
+
+    def expiring(
+        self, today: dt.date | None = None, within_days: int | None = None
+    ) -> EvidenceQuerySet:
+        """Current evidence of approved or submitted criteria whose validity
+        date has passed or comes within `within_days` (by default
+        EVIDENCE_EXPIRY_WARNING_DAYS) of `today`; `valid_until < today` tells
+        the expired ones apart. For reminders and dashboards."""
+        return self.current().filter(
+            assessment__status__in=FLAGGED_STATUSES,
+            valid_until__lte=horizon(today, within_days),
+        )
 
 
 class ProposalQuerySet(ScopedQuerySet):
@@ -98,6 +184,17 @@ class RecognitionEventQuerySet(ScopedQuerySet):
     ward_path = "enrolment__ward__"
 
 
+# Claims and steps on single files are detail; the feeds are for steps.
+DETAIL_ACTIONS = [
+    "claim",
+    "add_evidence",
+    "withdraw_evidence",
+    "set_validity",
+    "carry_over",
+    "confirm_evidence",
+]
+
+
 class ReviewEventQuerySet(ScopedQuerySet):
     ward_path = "assessment__enrolment__ward__"
 
@@ -107,7 +204,7 @@ class ReviewEventQuerySet(ScopedQuerySet):
             self.visible_to(user)
             .exclude(actor=user)
             # Claims and each file added are detail; the feed is for steps.
-            .exclude(action__in=["claim", "add_evidence", "withdraw_evidence"])
+            .exclude(action__in=DETAIL_ACTIONS)
             .order_by("-created_at", "-pk")
         )
 

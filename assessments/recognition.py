@@ -8,6 +8,7 @@ re-enrols wards and reads the figures.
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
@@ -302,16 +303,35 @@ def returned_criteria(enrolments) -> dict[int, list[int]]:
     return numbers
 
 
+def expiring_criteria(enrolments, today: dt.date | None = None) -> dict[int, list[int]]:
+    """The numbers of the approved or submitted criteria of each enrolment
+    whose current evidence has expired or expires soon
+    (EVIDENCE_EXPIRY_WARNING_DAYS), in one query."""
+    numbers: dict[int, list[int]] = {}
+    for enrolment_id, number in (
+        Assessment.objects.filter(enrolment__in=enrolments)
+        .expiring(today)
+        .order_by("criterion__number")
+        .values_list("enrolment_id", "criterion__number")
+    ):
+        numbers.setdefault(enrolment_id, []).append(number)
+    return numbers
+
+
 def at_risk(
     enrolment: Enrolment,
     median: float | None = None,
     returned: list[int] | None = None,
+    *,
+    expiring: list[int] | None = None,
 ) -> list[str]:
     """Why a ward holding last year's title may lose it this year: a
-    criterion returned, or fewer approved than the province's median.
+    criterion returned, evidence expired or expiring, or fewer approved than
+    the province's median.
 
-    Needs `with_progress()`; when checking many wards, pass `median` and
-    `returned` (from `returned_criteria`).
+    Needs `with_progress()`; when checking many wards, pass `median`,
+    `returned` (from `returned_criteria`) and `expiring` (from
+    `expiring_criteria`).
     """
     if enrolment.keeps_title_of_id is None or enrolment.stage != Stage.OPEN:
         return []
@@ -322,6 +342,13 @@ def at_risk(
         reasons.append(
             _("criteria returned: %(numbers)s")
             % {"numbers": ", ".join(map(str, returned))}
+        )
+    if expiring is None:
+        expiring = expiring_criteria([enrolment]).get(enrolment.pk, [])
+    if expiring:
+        reasons.append(
+            _("evidence expired or expiring: criteria %(numbers)s")
+            % {"numbers": ", ".join(map(str, expiring))}
         )
     if median is None:
         median = median_approved(enrolment.year, enrolment.ward.province_id)

@@ -118,6 +118,7 @@ def attach_evidence(
     description: str,
     document_date: dt.date | None,
     actor: Any,
+    valid_until: dt.date | None = None,
 ) -> Attached:
     """Check every file, then store and attach those that pass.
 
@@ -127,6 +128,7 @@ def attach_evidence(
     the whole batch raises, and then nothing is attached: UploadRefused (no
     file, the disk full) or workflow.WorkflowError (the criterion is locked,
     the user may not add). No stored file is left behind for a refused one.
+    `valid_until`: how long the documents hold (a certificate), if they end.
 
     A stored file is deleted only when its row certainly was not committed.
     If the database fails while committing, the outcome is unknown: the files
@@ -150,6 +152,8 @@ def attach_evidence(
             _store(upload, kind, stored, description, document_date, actor)
             for upload, kind in accepted
         ]
+        for row in rows:
+            row.valid_until = valid_until
         rows = _without_twins(rows, result)
         with transaction.atomic():
             for row in rows:

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import criterion, dossier, queue, recognition, resumable, wards
+from .views import (
+    carryover,
+    criterion,
+    dossier,
+    queue,
+    recognition,
+    resumable,
+    validity,
+    wards,
+)
 
 urlpatterns = [
     path("", wards.home, name="home"),
@@ -25,6 +34,11 @@ urlpatterns = [
         name="change_track",
     ),
     path(
+        "wards/<str:code>/<int:year>/carry-over/",
+        carryover.ward_carry_over,
+        name="ward_carry_over",
+    ),
+    path(
         "wards/<str:code>/<int:year>/<int:number>/",
         criterion.criterion_detail,
         name="criterion_detail",
@@ -41,6 +55,11 @@ urlpatterns = [
     ),
     path("uploads/<uuid:pk>/", resumable.upload, name="resumable_upload"),
     path(
+        "wards/<str:code>/<int:year>/<int:number>/carry-over/",
+        carryover.criterion_carry_over,
+        name="criterion_carry_over",
+    ),
+    path(
         "wards/<str:code>/<int:year>/<int:number>/<str:action>/",
         criterion.act,
         name="criterion_act",
@@ -53,6 +72,15 @@ urlpatterns = [
         name="evidence_view",
     ),
     path("evidence/<int:pk>/withdraw/", criterion.withdraw, name="evidence_withdraw"),
+    path(
+        "evidence/<int:pk>/validity/", validity.set_validity, name="evidence_validity"
+    ),
+    path(
+        "evidence/<int:pk>/replace/",
+        validity.require_replacement,
+        name="evidence_require_replacement",
+    ),
+    path("evidence/<int:pk>/confirm/", carryover.confirm, name="evidence_confirm"),
     path("review/", queue.review_queue, name="review_queue"),
     path("recognition/", recognition.overview, name="recognition"),
     path("recognition/quotas/", recognition.quota_set, name="quota_set"),

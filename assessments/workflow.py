@@ -9,10 +9,10 @@ the admin and commands call these functions; nothing else sets `status`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from access.people import display_name
 from access.scope import scope_of
+from deadlines.schedule import year_end_window_opens
 
 from .models import (
     Assessment,
@@ -34,6 +35,7 @@ from .models import (
     decision_path,
 )
 from .uploads import HashingFile, UploadRefused, check_upload, clean_name
+from .validity import Expiry
 
 Status = Assessment.Status
 Action = ReviewEvent.Action
@@ -55,8 +57,28 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     Action.REVOKE: (frozenset({Status.APPROVED}), Status.RETURNED),
     # Only through `return_proposal`: the level above names the criterion.
     Action.REOPEN: (frozenset({Status.APPROVED}), Status.RETURNED),
+    # While a file could be withdrawn, its validity date can be corrected.
+    Action.SET_VALIDITY: (
+        frozenset({Status.NOT_STARTED, Status.IN_PROGRESS, Status.RETURNED}),
+        None,
+    ),
+    Action.CARRY_OVER: (
+        frozenset({Status.NOT_STARTED, Status.IN_PROGRESS, Status.RETURNED}),
+        Status.IN_PROGRESS,
+    ),
+    Action.CONFIRM_EVIDENCE: (
+        frozenset({Status.NOT_STARTED, Status.IN_PROGRESS, Status.RETURNED}),
+        None,
+    ),
 }
-OFFICER_ACTIONS = {Action.ADD_EVIDENCE, Action.WITHDRAW_EVIDENCE, Action.SUBMIT}
+OFFICER_ACTIONS = {
+    Action.ADD_EVIDENCE,
+    Action.WITHDRAW_EVIDENCE,
+    Action.SUBMIT,
+    Action.SET_VALIDITY,
+    Action.CARRY_OVER,
+    Action.CONFIRM_EVIDENCE,
+}
 REVIEWER_ACTIONS = {Action.CLAIM, Action.APPROVE, Action.RETURN, Action.REVOKE}
 # Taken by whoever decides the ward's proposal, never from the criterion page.
 DECIDER_ACTIONS = {Action.REOPEN}
@@ -112,25 +134,46 @@ def available_actions(user: Any, assessment: Assessment) -> set[str]:
     }
 
 
-def year_end_window_opens(year: int) -> dt.date:
-    """The first day on which year-end criteria of `year` may be submitted."""
-    for text in settings.YEAR_END_WINDOW_DATES:
-        day = dt.date.fromisoformat(text)
-        if day.year == year:
-            return day
-    month, day_of_month = (
-        int(part) for part in settings.YEAR_END_WINDOW_OPENS.split("-")
-    )
-    return dt.date(year, month, day_of_month)
-
-
 def submit(assessment: Assessment, *, actor: Any) -> Outcome:
     """Send a criterion's dossier for review; its evidence is locked from now."""
 
     def check(locked: Assessment) -> None:
-        if not locked.evidence.filter(withdrawn_at=None).exists():
+        current = list(
+            locked.evidence.filter(withdrawn_at=None).only(
+                "original_name", "valid_until", "carried_from", "confirmed_at"
+            )
+        )
+        if not current:
             raise WorkflowError(
                 _("Attach at least one piece of evidence before submitting.")
+            )
+        unconfirmed = [e.original_name for e in current if e.needs_confirmation]
+        if unconfirmed:
+            raise WorkflowError(
+                _(
+                    "Confirm the evidence carried over from last year before "
+                    "submitting, or withdraw it: %(names)s."
+                )
+                % {"names": "; ".join(f"“{name}”" for name in unconfirmed)}
+            )
+        today = timezone.localdate()
+        expired = [
+            (e.original_name, e.valid_until)
+            for e in current
+            if e.valid_until is not None and e.valid_until < today
+        ]
+        if expired:
+            raise WorkflowError(
+                _(
+                    "Some evidence is no longer valid; withdraw it and add a "
+                    "replacement before submitting: %(names)s."
+                )
+                % {
+                    "names": "; ".join(
+                        f"“{name}” ({Expiry(day, expired=True)})"
+                        for name, day in expired
+                    )
+                }
             )
         if locked.criterion.year_end_only:
             opens = year_end_window_opens(locked.enrolment.year)
@@ -263,12 +306,178 @@ def withdraw_evidence(evidence: Evidence, *, actor: Any) -> Outcome:
     )
 
 
+def set_validity(
+    evidence: Evidence, *, actor: Any, valid_until: dt.date | None
+) -> Outcome:
+    """Set or change how long a piece of evidence holds (None: no end), while
+    it could still be withdrawn."""
+
+    def check(locked: Assessment) -> None:
+        _current_evidence(evidence, locked)
+
+    def change(locked: Assessment, now: dt.datetime) -> None:
+        Evidence.objects.filter(pk=evidence.pk).update(valid_until=valid_until)
+
+    until = (
+        date_format(valid_until, "SHORT_DATE_FORMAT")
+        if valid_until
+        else _("no end date")
+    )
+    return _transition(
+        evidence.assessment,
+        Action.SET_VALIDITY,
+        actor,
+        comment=_("%(name)s: valid until %(date)s")
+        % {"name": evidence.original_name, "date": until},
+        check=check,
+        change=change,
+    )
+
+
+def carry_over_evidence(
+    assessment: Assessment, *, sources: list[Evidence], actor: Any
+) -> list[Evidence]:
+    """Link last year's still-valid evidence into `assessment`'s dossier:
+    one new row per file, pointing at the same stored file (never copied),
+    to be confirmed before the criterion is submitted. Called by
+    `carryover.carry_over`, which chooses `sources`.
+
+    Content already in the dossier is skipped, under the assessment's lock;
+    when nothing is left, WorkflowError. Last year's rows are not changed.
+    """
+    carried: list[Evidence] = []
+
+    def check(locked: Assessment) -> None:
+        today = timezone.localdate()
+        present = set(
+            locked.evidence.filter(withdrawn_at=None).values_list("sha256", flat=True)
+        )
+        for source in Evidence.objects.filter(pk__in=[s.pk for s in sources]):
+            if source.sha256 in present or not source.is_current:
+                continue
+            if source.valid_until is not None and source.valid_until < today:
+                continue
+            present.add(source.sha256)
+            carried.append(
+                Evidence(
+                    assessment=locked,
+                    file=source.file.name,
+                    original_name=source.original_name,
+                    content_type=source.content_type,
+                    size=source.size,
+                    sha256=source.sha256,
+                    description=source.description,
+                    document_date=source.document_date,
+                    valid_until=source.valid_until,
+                    uploaded_by=actor,
+                    carried_from=source,
+                )
+            )
+        if not carried:
+            raise WorkflowError(
+                _("Nothing to carry over: these files are in the dossier already.")
+            )
+
+    def change(locked: Assessment, now: dt.datetime) -> None:
+        for row in carried:
+            row.uploaded_at = now
+        Evidence.objects.bulk_create(carried)
+
+    _transition(
+        assessment,
+        Action.CARRY_OVER,
+        actor,
+        comment=lambda: (
+            _("From %(year)d: %(names)s")
+            % {
+                "year": assessment.enrolment.year - 1,
+                "names": ", ".join(row.original_name for row in carried),
+            }
+        ),
+        check=check,
+        change=change,
+    )
+    return carried
+
+
+def confirm_evidence(evidence: Evidence, *, actor: Any) -> Outcome:
+    """An officer confirms that a file carried over from last year still
+    stands for this year's dossier."""
+
+    def check(locked: Assessment) -> None:
+        current = _current_evidence(evidence, locked)
+        if current.carried_from_id is None:
+            raise WorkflowError(_("Only evidence carried over needs confirming."))
+        if current.confirmed_at is not None:
+            raise WorkflowError(_("This evidence has already been confirmed."))
+
+    def change(locked: Assessment, now: dt.datetime) -> None:
+        Evidence.objects.filter(pk=evidence.pk).update(
+            confirmed_at=now, confirmed_by=actor
+        )
+
+    return _transition(
+        evidence.assessment,
+        Action.CONFIRM_EVIDENCE,
+        actor,
+        comment=evidence.original_name,
+        check=check,
+        change=change,
+    )
+
+
+def require_replacement(evidence: Evidence, *, actor: Any, note: str = "") -> Outcome:
+    """A reviewer sends an approved or submitted criterion back because a
+    piece of its evidence has expired or expires soon: a revocation (or a
+    return) whose reason names the file and its date, so the ward adds a
+    new one and submits again."""
+    assessment = evidence.assessment
+    approved = assessment.status == Status.APPROVED
+    action = Action.REVOKE if approved else Action.RETURN
+
+    def check(locked: Assessment) -> None:
+        current = _current_evidence(evidence, locked)
+        expiry = current.expiry
+        if expiry is None:
+            raise WorkflowError(
+                _("“%(name)s” is not expiring; there is nothing to replace.")
+                % {"name": current.original_name}
+            )
+        if action == Action.RETURN:
+            _not_own_submission(actor)(locked)
+
+    expiry = evidence.expiry
+    reason = _(
+        "“%(name)s” %(expiry)s: add a replacement and submit the criterion again."
+    ) % {"name": evidence.original_name, "expiry": expiry or _("is not expiring")}
+    if note.strip():
+        reason += "\n" + note.strip()
+    return _transition(
+        assessment,
+        action,
+        actor,
+        comment=reason,
+        check=check,
+        change=_decided(actor),
+    )
+
+
+def _current_evidence(evidence: Evidence, locked: Assessment) -> Evidence:
+    """The evidence row, locked, if it is in `locked`'s dossier now."""
+    current = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if current.assessment_id != locked.pk:
+        raise NotAllowed(_("This evidence belongs to another criterion."))
+    if current.withdrawn_at is not None:
+        raise WorkflowError(_("This evidence has been withdrawn."))
+    return current
+
+
 def _transition(
     assessment: Assessment,
     action: str,
     actor: Any,
     *,
-    comment: str = "",
+    comment: str | Callable[[], str] = "",
     check=None,
     change=None,
     before_change=None,
@@ -304,7 +513,7 @@ def _transition(
             action=action,
             from_status=from_status,
             to_status=locked.status,
-            comment=comment,
+            comment=comment() if callable(comment) else comment,
             created_at=now,
         )
         if action in NOTIFY_ACTIONS:

@@ -45,7 +45,10 @@ INSTALLED_APPS = [
     "criteria",
     "access",
     "accounts",
+    "notifications",
+    "deadlines",
     "assessments",
+    "reminders",
     "dashboards",
     "ops",
 ]
@@ -343,6 +346,23 @@ MAIL_RETRY_MINUTES = env.list("MAIL_RETRY_MINUTES", cast=float, default=[1, 5, 3
 # once they are older than the grace period (`manage.py sweep` by hand).
 SWEEP_EVERY_HOURS = env.float("SWEEP_EVERY_HOURS", default=6)
 SWEEP_GRACE_HOURS = env.float("SWEEP_GRACE_HOURS", default=24)
+# The calendar's jobs (reminders, escalations, expiry warnings, digests) run
+# this often; each is made once per key, so running them again sends nothing
+# twice (`reminders`).
+CALENDAR_EVERY_MINUTES = env.float("CALENDAR_EVERY_MINUTES", default=15)
+# Periodic tasks of the worker and how many minutes apart they run
+# (`core.schedule`); the worker's page in the admin shows them.
+WORKER_SCHEDULE = {
+    "ops.tasks.sweep_files": SWEEP_EVERY_HOURS * 60,
+    "reminders.tasks.run_calendar": CALENDAR_EVERY_MINUTES,
+}
+# Reminders go this many days before a deadline, and before evidence expires.
+REMINDER_DAYS = sorted(env.list("REMINDER_DAYS", cast=int, default=[30, 7, 1]))
+# Digests go at this local time (TIME_ZONE): the daily one to reviewers (and
+# to whoever chose a digest), the weekly one to leaders on this ISO weekday
+# (1 is Monday).
+DIGEST_TIME = env.str("DIGEST_TIME", default="07:00")
+WEEKLY_DIGEST_WEEKDAY = env.int("WEEKLY_DIGEST_WEEKDAY", default=1)
 
 # Evidence uploads.
 EVIDENCE_ALLOWED_KINDS = env.list(
@@ -354,6 +374,9 @@ EVIDENCE_MAX_UNPACKED_BYTES = env.int(
     "EVIDENCE_MAX_UNPACKED_BYTES", default=200 * 1024 * 1024
 )
 EVIDENCE_MAX_FILES_PER_UPLOAD = env.int("EVIDENCE_MAX_FILES_PER_UPLOAD", default=10)
+# Evidence valid until a date (a certificate, an inspection record) flags its
+# approved or submitted criterion this many days before that date.
+EVIDENCE_EXPIRY_WARNING_DAYS = env.int("EVIDENCE_EXPIRY_WARNING_DAYS", default=30)
 # Year-end criteria may be submitted from this day of their year ("MM-DD"),
 # or from the date given for that year in YEAR_END_WINDOW_DATES.
 YEAR_END_WINDOW_OPENS = env.str("YEAR_END_WINDOW_OPENS", default="11-15")

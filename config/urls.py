@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import help as accounts_help
+from ops import views as ops_views
 
 from . import views
 
@@ -12,6 +13,8 @@ admin.site.site_title = "Kiểu Mẫu"
 urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("dashboards.urls")),
+    path("", include("notifications.urls")),
+    path("", include("deadlines.urls")),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",
@@ -22,6 +25,11 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("help/", accounts_help.help_page, name="help"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path(
+        "admin/worker/",
+        admin.site.admin_view(ops_views.worker_page),
+        name="admin_worker",
+    ),
     path("admin/", admin.site.urls),
 ]
 

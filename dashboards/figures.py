@@ -21,6 +21,7 @@ from assessments.models import Assessment, Enrolment, Quota, ReviewEvent, Track
 from assessments.progress import Progress
 from core.collation import vi_key
 from criteria.models import Criterion
+from deadlines.schedule import FROM_ASSESSMENT, year_calendar
 from wards.models import full_name
 
 from .filters import Filters, enrolments_for
@@ -165,6 +166,46 @@ def province_rows(enrolments, *, group: str = "", progress=None) -> list[dict]:
     return rows
 
 
+def with_late(rows: list[dict], enrolments, year: int) -> list[dict]:
+    """Each province row gets how many wards are late with evidence that
+    was due (by the year's calendar), how many criteria wait for a decision
+    past their deadline, and how many approved criteria hold evidence that
+    has expired or expires soon: one grouped query."""
+    today = timezone.localdate()
+    calendar = year_calendar(year)
+    late_evidence = calendar.evidence_overdue(today, **FROM_ASSESSMENT)
+    late_review = calendar.review_overdue(
+        today,
+        province="enrolment__ward__province_id",
+        submitted_at="submitted_at",
+        status="status",
+    )
+    expiring = Q(
+        pk__in=Assessment.objects.expiring(today)
+        .filter(enrolment__in=enrolments)
+        .values("pk")
+    )
+    counted = {
+        row["enrolment__ward__province_id"]: row
+        for row in Assessment.objects.filter(
+            enrolment__in=enrolments.filter(stage="open").values("pk")
+        )
+        .filter(late_evidence | late_review | expiring)
+        .values("enrolment__ward__province_id")
+        .annotate(
+            late_wards=Count("enrolment", distinct=True, filter=late_evidence),
+            late_reviews=Count("pk", filter=late_review),
+            expiring=Count("pk", filter=expiring),
+        )
+        .order_by()
+    }
+    for row in rows:
+        found = counted.get(row["ward__province_id"], {})
+        for name in ("late_wards", "late_reviews", "expiring"):
+            row[name] = found.get(name, 0)
+    return rows
+
+
 def with_quotas(rows: list[dict], year: int) -> list[dict]:
     """Each province row gets the quota the Ministry set it for `year`."""
     quotas = dict(
@@ -303,8 +344,13 @@ def criteria_holding_back(enrolments, *, group: str = "") -> list[dict]:
     return rows
 
 
-def ward_rows(enrolments, *, group: str = "") -> list[Enrolment]:
-    """The province's wards, best progress first, with pending/returned/activity."""
+def ward_rows(
+    enrolments, *, group: str = "", late_in: int | None = None
+) -> list[Enrolment]:
+    """The province's wards, best progress first, with pending/returned/activity;
+    with `late_in` (a year), how many criteria are late with their evidence."""
+    if late_in is not None:
+        enrolments = enrolments.with_late(late_in)
     rows = list(
         enrolments.with_progress(group=group)
         .with_activity()

@@ -61,8 +61,12 @@ def national(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request, province=None)
     enrolments = enrolments_for(request.user, filters)
     standings = dashboards.progress_of(enrolments, group=filters.group)
-    rows = dashboards.with_quotas(
-        dashboards.province_rows(enrolments, progress=standings), filters.year
+    rows = dashboards.with_late(
+        dashboards.with_quotas(
+            dashboards.province_rows(enrolments, progress=standings), filters.year
+        ),
+        enrolments,
+        filters.year,
     )
     levels = dashboards.distribution(progress=[s.progress for s in standings])
     holding = dashboards.criteria_holding_back(enrolments, group=filters.group)
@@ -104,7 +108,7 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
     province = province_or_404(request.user, code, year=filters.year)
     filters = filters.for_province(province)
     enrolments = enrolments_for(request.user, filters)
-    wards = dashboards.ward_rows(enrolments, group=filters.group)
+    wards = dashboards.ward_rows(enrolments, group=filters.group, late_in=filters.year)
     levels = dashboards.distribution(progress=[e.standing for e in wards])
     [registered] = recognition.registrations(filters.year, [province])
     grid = dashboards.heatmap(enrolments, group=filters.group)

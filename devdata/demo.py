@@ -49,8 +49,10 @@ from assessments.models import (
 from assessments.services import import_criteria_file
 from criteria.fileformat import ILLUSTRATIVE_SET
 from criteria.models import CriteriaSet
+from deadlines.models import Calendar
 from wards.models import Province, UnitChange, Ward
 
+from .demo_calendar import load_calendar
 from .demo_plans import (
     DEMO_ACCOUNTS,
     DEMO_PROVINCES,
@@ -64,6 +66,7 @@ from .demo_plans import (
 )
 from .demo_recognition import load_recognition
 from .demo_units import load_units, units_on
+from .demo_validity import DEMO_WARD, load_validity
 from .timeline import DemoYear
 
 CRITERIA_FILE = ILLUSTRATIVE_SET
@@ -179,6 +182,16 @@ def load_demo(
             HANOI: User.objects.get(username="demo-leader"),
             THANH_HOA: accounts.leader_for(provinces[THANH_HOA]),
         },
+        pdf=demo_pdf,
+    )
+    load_calendar(this_year)
+    hac_thanh = units_now[DEMO_WARD]
+    load_validity(
+        this_year,
+        ward=hac_thanh,
+        officer=accounts.officer_for(hac_thanh),
+        reviewer=accounts.reviewer_for(hac_thanh.province),
+        criteria_set=criteria_set,
         pdf=demo_pdf,
     )
 
@@ -451,8 +464,13 @@ def remove_demo() -> None:
         province__code__in=DEMO_PROVINCES, set_by__username="demo-national"
     ).delete()
     ReviewEvent.objects.filter(assessment__in=assessments).delete()
+    # Carried-over rows first: the rows they came from are protected.
+    Evidence.objects.filter(assessment__in=assessments).exclude(
+        carried_from=None
+    ).delete()
     Evidence.objects.filter(assessment__in=assessments).delete()
     assessments.delete()
     enrolments.delete()
+    Calendar.objects.filter(set_by__username__in=demo_usernames()).delete()
     User.objects.filter(username__in=demo_usernames()).delete()
     transaction.on_commit(lambda: [default_storage.delete(name) for name in files])

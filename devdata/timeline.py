@@ -34,10 +34,15 @@ class DemoYear:
     year_end_opens: dt.datetime
 
     @classmethod
-    def finished(cls, year: int) -> DemoYear:
+    def finished(cls, year: int, *, from_day: dt.date | None = None) -> DemoYear:
+        """A past year; with `from_day`, its work starts then (a unit formed
+        during the year) if that is after mid-January."""
+        start = _local(year, 1, 15, 8)
+        if from_day is not None and from_day > start.date():
+            start = _local(year, from_day.month, from_day.day, 8)
         return cls(
             year,
-            start=_local(year, 1, 15, 8),
+            start=start,
             end=_local(year, 12, 20, 17),
             year_end_opens=_window(year),
         )

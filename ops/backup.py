@@ -49,14 +49,17 @@ EXCLUDED = [
     # Files still arriving: their bytes are not evidence and not kept.
     "evidence.partialupload",
 ]
-# Format 4: recognition is decisions (`evidence.decision`, with their scans
+# Format 5: the calendar (`deadlines.*`), the bell (`notifications.*`), the
+# digests (`reminders.sentdigest`), evidence validity and carry-over; format 4
+# archives had none of them, and restore as they are. Format 4: recognition
+# is decisions (`evidence.decision`, with their scans
 # under media/) and proposals; format 3 archives carried a recognition
 # number and date on each enrolment. Format 3: units have periods and lineage
 # (`wards.unitchange`); format 2
 # archives marked a unit `active` or `merged_into` another. Format 2:
 # enrolments are `evidence.enrolment` and memberships `access.membership`;
 # format 1 archives named them `wards.*`. Restore translates older archives.
-FORMAT = 4
+FORMAT = 5
 MOVED_MODELS = {
     ("wards", "enrolment"): ("evidence", "enrolment"),
     ("wards", "membership"): ("access", "membership"),
@@ -178,6 +181,10 @@ def upgrade(manifest: dict, rows: list[dict]) -> tuple[dict, list[dict]]:
         manifest, rows = _from_format_2(manifest, rows)
     if version < 4:
         manifest, rows = _from_format_3(manifest, rows)
+    if version < 5:
+        # Nothing to translate: the new tables start empty, the new columns
+        # take their defaults. The manifest counts only the tables it knew.
+        manifest = {**manifest, "format": 5, "partial_counts": True}
     return manifest, rows
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.tasks import task
-from django.utils import timezone
-from django_tasks_db.models import DBTaskResult, TaskResultStatus
+
+from core.schedule import reschedule
 
 from .sweep import sweep
 
@@ -18,14 +18,5 @@ def sweep_files() -> dict[str, int]:
     try:
         report = sweep(grace=dt.timedelta(hours=settings.SWEEP_GRACE_HOURS))
     finally:
-        schedule_sweep(after=dt.timedelta(hours=settings.SWEEP_EVERY_HOURS))
+        reschedule(sweep_files)
     return {"orphans": len(report.orphans), "temporary": len(report.temporary)}
-
-
-def schedule_sweep(*, after: dt.timedelta = dt.timedelta(0)) -> None:
-    """Enqueue the next sweep, unless one is waiting already."""
-    waiting = DBTaskResult.objects.filter(
-        task_path=sweep_files.module_path, status=TaskResultStatus.READY
-    )
-    if not waiting.exists():
-        sweep_files.using(run_after=timezone.now() + after).enqueue()

@@ -10,17 +10,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.files import File
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from access.people import load_units
+from deadlines.schedule import dates_for
 
-from .. import resumable, workflow
+from .. import carryover, resumable, workflow
 from ..forms import CommentForm, ReasonForm, UploadForm
 from ..models import Assessment, Evidence, ReviewEvent
 from ..services import attach_evidence
 from ..uploads import INLINE_CONTENT_TYPES, UploadRefused, accept_attribute
+from .steps import take_step
 
 Action = ReviewEvent.Action
 
@@ -52,7 +55,19 @@ def criterion_detail(request: HttpRequest, code: str, year: int, number: int):
 
 def _render_criterion(request, assessment, *, reason_form=None, comment_form=None):
     actions = workflow.available_actions(request.user, assessment)
-    evidence = list(assessment.evidence.select_related("uploaded_by", "withdrawn_by"))
+    evidence = list(
+        assessment.evidence.select_related(
+            "uploaded_by", "withdrawn_by", "carried_from__assessment__enrolment"
+        )
+    )
+    active = [e for e in evidence if e.withdrawn_at is None]
+    assessment.expires_on = min(
+        (e.valid_until for e in active if e.valid_until), default=None
+    )
+    offer = None
+    if Action.CARRY_OVER in actions:
+        found = carryover.offers(assessment.enrolment, assessments=[assessment])
+        offer = found[0] if found else None
     events = list(
         assessment.events.select_related("actor").order_by("created_at", "pk")
     )
@@ -80,7 +95,7 @@ def _render_criterion(request, assessment, *, reason_form=None, comment_form=Non
             "criterion": assessment.criterion,
             "ward": assessment.enrolment.ward,
             "enrolment": assessment.enrolment,
-            "active_evidence": [e for e in evidence if e.withdrawn_at is None],
+            "active_evidence": active,
             "withdrawn_evidence": [e for e in evidence if e.withdrawn_at is not None],
             "events": events,
             "last_return": open_return,
@@ -88,6 +103,15 @@ def _render_criterion(request, assessment, *, reason_form=None, comment_form=Non
             "upload_form": UploadForm(initial=_typed(request, assessment)),
             "reason_form": reason_form or ReasonForm(),
             "comment_form": comment_form or CommentForm(),
+            "may_require_replacement": bool(
+                {"revoke", "return"} & {str(action) for action in actions}
+            ),
+            "carry_over_offer": offer,
+            "due": None
+            if assessment.enrolment.is_frozen
+            else dates_for(
+                assessment.enrolment.year, assessment.enrolment.ward.province_id
+            ).due_of(assessment, timezone.localdate()),
             "inline_types": INLINE_CONTENT_TYPES,
             "upload_limits": {
                 "accept": accept_attribute(),
@@ -131,6 +155,7 @@ def upload(request: HttpRequest, code: str, year: int, number: int):
                 uploads=uploads,
                 description=form.cleaned_data["description"],
                 document_date=form.cleaned_data["document_date"],
+                valid_until=form.cleaned_data["valid_until"],
                 actor=request.user,
             )
     except workflow.NotAllowed:
@@ -192,6 +217,7 @@ def _keep_typed(request: HttpRequest, assessment: Assessment, form) -> None:
         "assessment": assessment.pk,
         "description": form.data.get("description", "")[:2000],
         "document_date": form.data.get("document_date", "")[:20],
+        "valid_until": form.data.get("valid_until", "")[:20],
     }
 
 
@@ -199,7 +225,9 @@ def _typed(request: HttpRequest, assessment: Assessment) -> dict[str, str]:
     typed = request.session.pop(TYPED, None) or {}
     if typed.get("assessment") != assessment.pk:
         return {}
-    return {k: typed.get(k, "") for k in ("description", "document_date")}
+    return {
+        k: typed.get(k, "") for k in ("description", "document_date", "valid_until")
+    }
 
 
 @require_POST
@@ -251,27 +279,26 @@ def act(request: HttpRequest, code: str, year: int, number: int, action: str):
     return redirect(assessment)
 
 
-@require_POST
-@login_required
-def withdraw(request: HttpRequest, pk: int):
-    evidence = get_object_or_404(
+def evidence_or_404(request: HttpRequest, pk: int) -> Evidence:
+    """The evidence named by the URL, if the user's scope covers its ward."""
+    return get_object_or_404(
         Evidence.objects.visible_to(request.user).select_related(
             "assessment__enrolment__ward", "assessment__criterion"
         ),
         pk=pk,
     )
-    try:
-        workflow.withdraw_evidence(evidence, actor=request.user)
-    except workflow.NotAllowed:
-        raise Http404 from None
-    except workflow.WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("“%(name)s” was withdrawn from the dossier. It is kept in the history.")
-            % {"name": evidence.original_name},
-        )
+
+
+@require_POST
+@login_required
+def withdraw(request: HttpRequest, pk: int):
+    evidence = evidence_or_404(request, pk)
+    take_step(
+        request,
+        lambda: workflow.withdraw_evidence(evidence, actor=request.user),
+        _("“%(name)s” was withdrawn from the dossier. It is kept in the history.")
+        % {"name": evidence.original_name},
+    )
     return redirect(evidence.assessment)
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F
@@ -17,6 +14,7 @@ from access.people import with_units
 from access.scope import require_reviewer
 from core.collation import vi_key
 from criteria.models import CriterionGroup
+from deadlines.schedule import YearCalendar, year_calendar
 from wards.models import Ward
 
 from ..filters import ReviewQueueFilter
@@ -48,10 +46,16 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
-    overdue = dt.timedelta(days=settings.REVIEW_OVERDUE_DAYS)
+    today = timezone.localdate(now)
+    calendars: dict[int, YearCalendar] = {}
     for item in page:
+        year = item.enrolment.year
+        if year not in calendars:
+            calendars[year] = year_calendar(year)
+        dates = calendars[year].of(item.enrolment.ward.province_id)
         item.age = now - item.submitted_at
-        item.overdue = item.age > overdue
+        item.due = dates.due_of(item, today)
+        item.overdue = item.due is not None and item.due.overdue
     return render(
         request,
         "assessments/review_queue.html",
@@ -60,7 +64,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "wards": wards,
             "groups": groups,
             **chosen.chosen,
-            "overdue_days": settings.REVIEW_OVERDUE_DAYS,
+            "overdue_days": (
+                calendars.get(today.year) or year_calendar(today.year)
+            ).national.review_days,
             "recent_events": ReviewEvent.objects.recent_for(request.user),
         },
     )

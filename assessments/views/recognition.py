@@ -3,8 +3,6 @@ and decisions with their signed scans."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -41,6 +39,7 @@ from ..models import (
     Track,
 )
 from ..querysets import count_of
+from .steps import take_step
 
 Stage = Enrolment.Stage
 Standing = recognition.Standing
@@ -182,9 +181,13 @@ def registration(request: HttpRequest, code: str) -> HttpResponse:
     holders = [e for e in enrolments if e.keeps_title_of_id is not None]
     median = recognition.median_approved(year, province.pk) if holders else 0
     returned = recognition.returned_criteria(holders) if holders else {}
+    expiring = recognition.expiring_criteria(holders) if holders else {}
     for enrolment in enrolments:
         enrolment.risks = recognition.at_risk(
-            enrolment, median, returned.get(enrolment.pk, [])
+            enrolment,
+            median,
+            returned.get(enrolment.pk, []),
+            expiring=expiring.get(enrolment.pk, []),
         )
     enrolled = {e.ward_id for e in enrolments}
     units = (
@@ -265,20 +268,6 @@ def register_unit(request: HttpRequest, code: str) -> HttpResponse:
     return redirect(back)
 
 
-def _step(request: HttpRequest, step: Callable[[], object], done: str) -> None:
-    """Take a workflow step and say its outcome at the top of the next page.
-    A step the user may not take at all is a 404, as for a record out of
-    scope."""
-    try:
-        step()
-    except workflow.NotAllowed:
-        raise Http404 from None
-    except workflow.WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
-
-
 def _errors(form) -> list[str]:
     return [str(error) for errors in form.errors.values() for error in errors]
 
@@ -306,7 +295,7 @@ def change_track(request: HttpRequest, code: str, year: int) -> HttpResponse:
     track = request.POST.get("track", "")
     if track not in Track.values:
         raise Http404
-    _step(
+    take_step(
         request,
         lambda: recognition.change_track(enrolment, track=track, actor=request.user),
         _("The level is changed."),
@@ -339,7 +328,7 @@ def propose(request: HttpRequest, code: str, year: int) -> HttpResponse:
         for error in _errors(form):
             messages.error(request, error)
         return redirect(_next(request, enrolment))
-    _step(
+    take_step(
         request,
         lambda: workflow.propose(enrolment, actor=request.user, note=note),
         _("%(ward)s is proposed for recognition at %(track)s.")
@@ -481,7 +470,7 @@ def _render_proposal(request, proposal, return_form, status=200) -> HttpResponse
 @login_required
 def proposal_accept(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal_or_404(request, pk)
-    _step(
+    take_step(
         request,
         lambda: workflow.accept(proposal, actor=request.user),
         _("Accepted. Record the decision once it is signed."),
@@ -499,7 +488,7 @@ def proposal_return(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReturnProposalForm(request.POST, proposal=proposal)
     if not form.is_valid():
         return _render_proposal(request, proposal, form, status=400)
-    _step(
+    take_step(
         request,
         lambda: workflow.return_proposal(
             proposal,

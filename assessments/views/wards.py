@@ -9,15 +9,17 @@ from django.core.paginator import Paginator
 from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from access import people
 from access.scope import landing_ward, scope_of
 from core.collation import vi_key, vi_order
+from deadlines.schedule import dates_for
 from wards.models import Province, UnitChange, Ward
 from wards.search import MAX_RESULTS, find_units
 
-from .. import dossier, recognition
+from .. import carryover, dossier, recognition
 from ..filters import EnrolmentFilter, YearFilter
 from ..models import Assessment, Enrolment, Evidence, ReviewEvent
 from ..querysets import count_of
@@ -103,6 +105,7 @@ def ward_list(request: HttpRequest) -> HttpResponse:
     year = chosen.year_value
     enrolments = (
         chosen.qs.with_progress()
+        .with_late(year or 0)
         .select_related("ward__province", "decision")
         .order_by(
             vi_order("ward__province__name"), "-approved_count", vi_order("ward__name")
@@ -128,6 +131,7 @@ def ward_list(request: HttpRequest) -> HttpResponse:
             "tracks": Enrolment.Track.choices,
             "standing": chosen.chosen["standing"],
             "standings": list(recognition.Standing.LABELS.items()),
+            "late": chosen.chosen["late"],
             "recent_events": ReviewEvent.objects.recent_for(request.user),
         },
     )
@@ -147,14 +151,19 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
     assessments = list(
         Assessment.objects.filter(enrolment=enrolment)
         .select_related("criterion__group")
+        .with_expiry()
         .annotate(
             evidence_count=count_of(active_evidence, "assessment"),
             last_event_at=Subquery(last_event.values("created_at")[:1]),
         )
         .order_by("criterion__group__position", "criterion__number")
     )
+    today = timezone.localdate()
+    dates = dates_for(enrolment.year, enrolment.ward.province_id)
     for assessment in assessments:
         assessment.enrolment = enrolment  # known already: no query, no join
+        if not enrolment.is_frozen:
+            assessment.due = dates.due_of(assessment, today)
     counts = Counter(a.status for a in assessments)
     # The ward's history, by the ids of its assessments: PostgreSQL then
     # reads the few events of this ward instead of walking the whole log.
@@ -175,16 +184,28 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
         ).select_related("predecessor", "successor")
     )
     formerly = [c for c in lineage if c.successor_id == ward.pk]
+    expiring = [a.criterion.number for a in assessments if a.expiry]
+    may_carry = carryover.may_carry_over(request.user, enrolment)
     return render(
         request,
         "assessments/ward_detail.html",
         {
-            **_recognition_context(request, enrolment, formerly),
+            **_recognition_context(request, enrolment, formerly, sorted(expiring)),
+            "carry_over_offers": (
+                carryover.offers_count(enrolment) if may_carry else 0
+            ),
             "formerly": formerly,
             "became": [c for c in lineage if c.predecessor_id == ward.pk],
             "enrolment": enrolment,
             "ward": enrolment.ward,
             "assessments": assessments,
+            "next_due": None
+            if enrolment.is_frozen
+            else dates.next_for(
+                assessments,
+                today,
+                complete=counts.get(Assessment.Status.APPROVED, 0) == len(assessments),
+            ),
             "status_counts": [
                 (status, label, counts.get(status, 0))
                 for status, label in Assessment.Status.choices
@@ -196,7 +217,9 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _recognition_context(request, enrolment: Enrolment, formerly) -> dict:
+def _recognition_context(
+    request, enrolment: Enrolment, formerly, expiring: list[int]
+) -> dict:
     """Where the ward stands on the way to recognition, what it and the
     units it was formed from achieved the year before, and whether a title
     it holds is at risk."""
@@ -216,7 +239,7 @@ def _recognition_context(request, enrolment: Enrolment, formerly) -> dict:
     return {
         "proposal": proposal,
         "last_year": earlier,
-        "risks": recognition.at_risk(enrolment),
+        "risks": recognition.at_risk(enrolment, expiring=expiring),
         "may_propose": leads and enrolment.is_complete,
         "may_propose_later": leads and not enrolment.is_complete,
     }

@@ -14,6 +14,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from access.models import Membership
 from assessments import resumable, workflow
+from assessments.models import Evidence
+from notifications.services import notify
 from tests import files
 from tests.factories import (
     EnrolmentFactory,
@@ -148,6 +150,38 @@ MATRIX = {
         "/evidence/{evidence}/withdraw/",
         expect({"officer_own"}),
     ),
+    # Evidence validity and carry-over: the ward's officers set dates, carry
+    # last year's files over and confirm them; reviewers require replacements.
+    "evidence_validity": (
+        "POST",
+        "/evidence/{evidence}/validity/",
+        expect({"officer_own"}),
+    ),
+    "evidence_confirm": (
+        "POST",
+        "/evidence/{evidence}/confirm/",
+        expect({"officer_own"}),
+    ),
+    "evidence_require_replacement": (
+        "POST",
+        "/evidence/{expiring}/replace/",
+        expect({"reviewer_own"}),
+    ),
+    "criterion_carry_over": (
+        "POST",
+        "/wards/{ward}/{year}/{working}/carry-over/",
+        expect({"officer_own"}),
+    ),
+    "ward_carry_over": (
+        "GET",
+        "/wards/{ward}/{year}/carry-over/",
+        expect({"officer_own"}),
+    ),
+    "ward_carry_over:post": (
+        "POST",
+        "/wards/{ward}/{year}/carry-over/",
+        expect({"officer_own"}),
+    ),
     "review_queue": ("GET", "/review/", expect({"reviewer_own", "reviewer_other"})),
     # Recognition. The proposal and decision concern another ward of province
     # A than the officer's, complete and proposed.
@@ -191,6 +225,30 @@ MATRIX = {
         "/decisions/{decision}/scan/",
         expect(PROVINCE_VIEWERS),
     ),
+    # The calendar: anyone above a ward reads it; national leaders set the
+    # country's dates, a province's leaders its own (and national ones).
+    "calendar": (
+        "GET",
+        "/calendar/",
+        expect(EVERYONE - {"officer_own", "officer_other"}),
+    ),
+    "calendar:post": ("POST", "/calendar/?year={year}", expect({"national", "admin"})),
+    "calendar_province": ("GET", "/calendar/{province}/", expect(PROVINCE_VIEWERS)),
+    "calendar_province:post": (
+        "POST",
+        "/calendar/{province}/?year={year}",
+        expect({"leader_own", "national", "admin"}),
+    ),
+    # The bell: each person's own; another's notification is a 404.
+    "inbox": ("GET", "/notifications/", expect(EVERYONE)),
+    "open_notification": (
+        "POST",
+        "/notifications/{notification}/open/",
+        expect({"officer_own"}),
+    ),
+    "read_all_notifications": ("POST", "/notifications/read/", expect(EVERYONE)),
+    "notification_preferences": ("GET", "/notifications/settings/", expect(EVERYONE)),
+    "admin_worker": ("GET", "/admin/worker/", expect({"admin"}, denied=LOGIN)),
     "healthz": ("GET", "/healthz", expect(EVERYONE, anonymous=200, allowed_code=200)),
     "login": ("GET", "/accounts/login/", expect(EVERYONE, anonymous=200)),
     # Logging out ends on the login page, whoever asks.
@@ -271,9 +329,23 @@ def world(module_db):
     add_file(pending, officer, name="p.pdf", content=files.pdf("pending"))
     workflow.submit(pending, actor=officer)
     approved = own.assessments.get(criterion__number=3)
-    add_file(approved, officer, name="a.pdf", content=files.pdf("approved"))
+    expiring = add_file(approved, officer, name="a.pdf", content=files.pdf("approved"))
     workflow.submit(approved, actor=officer)
     workflow.approve(approved, actor=reviewer)
+    Evidence.objects.filter(pk=expiring.pk).update(
+        valid_until=dt.date.today() + dt.timedelta(days=10)
+    )
+    # Last year's approved file of criterion 1, offered for carrying over.
+    last_year = EnrolmentFactory(
+        ward=own.ward, criteria_set=own.criteria_set, year=2025
+    )
+    add_file(
+        last_year.assessments.get(criterion__number=1),
+        officer,
+        name="cu.pdf",
+        content=files.pdf("2025"),
+    )
+    set_statuses(last_year, approved=1)
     partial = resumable.start(
         working, officer, name="moi.pdf", size=10, sha256="0" * 64
     )
@@ -298,6 +370,9 @@ def world(module_db):
         proposals=[accepted],
         actor=ministry,
     )
+    (notification,) = notify(
+        [officer], kind="review", key="matrix", title="Phường A", url="/"
+    )
     users = {
         "officer_own": officer,
         "officer_other": make_member(Role.OFFICER, ward=other.ward),
@@ -319,10 +394,12 @@ def world(module_db):
         "pending": 2,
         "approved": 3,
         "evidence": evidence.pk,
+        "expiring": expiring.pk,
         "partial": partial.pk,
         "complete": complete.ward.code,
         "proposal": proposal.pk,
         "decision": decision.pk,
+        "notification": notification.pk,
         "unenrolled": WardFactory(province=province_a).code,
         "criterion_pk": own.criteria_set.criteria.get(number=1).pk,
     }
@@ -332,6 +409,10 @@ def world(module_db):
 def post_data(key: str, values) -> dict:
     if key == "criterion_upload":
         return {"files": [files.upload("moi.pdf", files.pdf("new"))]}
+    if key == "evidence_validity":
+        return {"valid_until": "31/12/2027"}
+    if key == "ward_carry_over:post":
+        return {"criterion": ["1"]}
     if key in ("criterion_act:return", "criterion_act:revoke"):
         return {"reason": "Thiếu"}
     if key == "quota_set":
@@ -350,6 +431,8 @@ def post_data(key: str, values) -> dict:
         return {"proposal": values["proposal"]}
     if key == "proposal_return":
         return {"reason": "Thiếu", "criteria": [values["criterion_pk"]]}
+    if key in ("calendar:post", "calendar_province:post"):
+        return {"evidence_due": f"15/12/{values['year']}"}
     if key == "set_language":
         return {"language": "en", "next": "/"}
     if key == "admin:change":
@@ -416,7 +499,17 @@ def test_the_matrix(db, client, world, key, role):
 
 
 GET_ONLY = [key for key, (method, *_rest) in MATRIX.items() if method == "GET"]
-FORMS = ("login", "two_factor", "two_factor_setup", "password_reset", "decision_new")
+FORMS = (
+    "login",
+    "two_factor",
+    "two_factor_setup",
+    "password_reset",
+    "decision_new",
+    "ward_carry_over",
+    "calendar",
+    "calendar_province",
+    "notification_preferences",
+)
 GET_ONLY = [k for k in GET_ONLY if k not in (*FORMS, "password_reset_confirm")]
 GET_ONLY = [k for k in GET_ONLY if not k.startswith("admin")]
 

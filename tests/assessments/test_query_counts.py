@@ -69,13 +69,15 @@ def sizes(module_db):
 # The ward page reads its unit's lineage (formerly, became) in one more, and its
 # last proposal and last year's results (its own and its predecessors') in two.
 PAGES = {
-    "ward list": ("national", "/wards/?year=2025", "/wards/?year=2026", 13),
-    "ward page": ("national", "/wards/few/", "/wards/many/", 15),
+    # The ward list, the ward page, the criterion and the queue also read
+    # the year's calendar (one query).
+    "ward list": ("national", "/wards/?year=2025", "/wards/?year=2026", 14),
+    "ward page": ("national", "/wards/few/", "/wards/many/", 16),
     "dossier": ("national", "/wards/few/dossier/", "/wards/many/dossier/", 13),
-    "criterion": ("national", "/wards/few/2026/1/", "/wards/many/2026/1/", 11),
+    "criterion": ("national", "/wards/few/2026/1/", "/wards/many/2026/1/", 12),
     # Who claimed the queue's items, and who did the recent events: 2 queries;
     # the reviewer's province and what it was formed from: 1.
-    "review queue": ("reviewer", "/review/?ward=few", "/review/?ward=many", 16),
+    "review queue": ("reviewer", "/review/?ward=few", "/review/?ward=many", 17),
 }
 
 

@@ -52,14 +52,16 @@ NATIONAL = "year={year}"
 PROVINCE = "year=2026&province={province}"
 # page, its query string for "2" and "20", and the queries it makes.
 PAGES = [
-    # + the units in force by province and kind, + the quotas
-    ("/dashboard/", NATIONAL, 14),
+    # + the units in force by province and kind, + the quotas, + the year's
+    # calendar, + the late and expiring by province
+    ("/dashboard/", NATIONAL, 16),
     ("/dashboard/trend/", NATIONAL, 11),  # + the provinces of the year to choose
     ("/dashboard/export/provinces.csv", NATIONAL, 11),
     ("/dashboard/export/provinces.xlsx", NATIONAL, 11),
     # A province's pages also read what it was formed from (one query).
-    # + the heat map legend, + the quota, registrations and recognition (3)
-    ("/dashboard/{province}/", "year=2026", 17),
+    # + the heat map legend, + the quota, registrations and recognition (3),
+    # + the year's calendar (for the wards late with evidence)
+    ("/dashboard/{province}/", "year=2026", 18),
     ("/dashboard/export/wards.xlsx", PROVINCE, 11),
     ("/dashboard/export/heatmap.csv", PROVINCE, 12),
     ("/dashboard/export/pipeline.csv", PROVINCE, 11),

@@ -375,3 +375,25 @@ def test_recent_activity_is_of_the_current_year(loaded):
     recent = ReviewEvent.objects.recent_for(national)
     assert len(recent) == 8
     assert {e.assessment.enrolment.year for e in recent} == {THIS_YEAR}
+
+
+def test_the_demo_shows_expiring_evidence_and_offers_to_carry_over(loaded):
+    from assessments import carryover
+
+    hac_thanh = enrolment_of("14797", THIS_YEAR)
+    flagged = Assessment.objects.filter(enrolment=hac_thanh).expiring(NOW.date())
+    expiries = [a.expiry for a in flagged]
+    assert sum(not e.expired for e in expiries) == 2
+    assert sum(e.expired for e in expiries) == 1
+    # Last year's still-valid files are offered; the expired one is not.
+    offers = carryover.offers(hac_thanh, today=NOW.date())
+    assert len(offers) >= 3
+    last_year = Evidence.objects.filter(
+        assessment__enrolment__ward__code="14797",
+        assessment__enrolment__year=THIS_YEAR - 1,
+    )
+    offered = {item.pk for offer in offers for item in offer.items}
+    assert last_year.filter(valid_until__lt=NOW.date()).exists()
+    assert not offered & set(
+        last_year.filter(valid_until__lt=NOW.date()).values_list("pk", flat=True)
+    )

@@ -16,15 +16,23 @@ DOSSIER = "/wards/14797/dossier/"
 
 # Each role and the main pages it sees.
 PAGES = {
-    "demo-officer": [WARD, CRITERION, DOSSIER],
+    "demo-officer": [WARD, CRITERION, DOSSIER, "/notifications/"],
     "demo-reviewer": ["/review/", "/wards/", WARD, CRITERION, "/dashboard/38/"],
-    "demo-leader": ["/dashboard/01/", "/wards/", "/dashboard/trend/"],
+    "demo-leader": [
+        "/dashboard/01/",
+        "/wards/",
+        "/dashboard/trend/",
+        "/notifications/",
+        "/calendar/01/",
+    ],
     "demo-national": [
         "/dashboard/",
         "/dashboard/01/",
         "/dashboard/trend/",
         "/wards/",
         DOSSIER,
+        "/calendar/",
+        "/notifications/settings/",
     ],
 }
 

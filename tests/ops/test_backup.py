@@ -21,6 +21,9 @@ from assessments.models import (
     ReviewEvent,
 )
 from core.collation import fold
+from deadlines.models import Calendar
+from notifications.models import Notification
+from notifications.services import notify
 from ops import backup
 from ops.integrity import check, stored_names
 from tests import files
@@ -388,3 +391,68 @@ def test_recognition_numbers_of_format_3_become_decisions():
         "open",
     ]
     assert all("recognition_number" not in e for e in enrolments)
+
+
+def as_format_4(archive_path, out_path) -> None:
+    """The archive the version before the calendar would have written: no
+    calendar, bell or digest tables, no validity or carry-over columns."""
+    with tarfile.open(archive_path, "r:gz") as archive:
+        manifest = json.load(archive.extractfile("manifest.json"))
+        rows = json.load(archive.extractfile("data.json"))
+        members = [
+            (m, archive.extractfile(m).read())
+            for m in archive.getmembers()
+            if m.name.startswith("media/")
+        ]
+    new_apps = ("deadlines.", "notifications.", "reminders.")
+    old_rows = [row for row in rows if not row["model"].startswith(new_apps)]
+    for row in old_rows:
+        if row["model"] == "evidence.evidence":
+            for name in ("valid_until", "carried_from", "confirmed_by", "confirmed_at"):
+                row["fields"].pop(name)
+        if row["model"] == "accounts.user":
+            row["fields"].pop("unread_notifications")
+    manifest["format"] = 4
+    manifest["counts"] = {
+        label: count
+        for label, count in manifest["counts"].items()
+        if not label.startswith(new_apps)
+    }
+    with tarfile.open(out_path, "w:gz") as archive:
+        for name, body in (
+            ("data.json", json.dumps(old_rows).encode()),
+            ("manifest.json", json.dumps(manifest).encode()),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            archive.addfile(info, io.BytesIO(body))
+        for member, body in members:
+            archive.addfile(member, io.BytesIO(body))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_archive_of_the_version_before_the_calendar_restores(
+    tmp_path, settings, dossiers
+):
+    """Backups taken before the calendar restore: its tables start empty and
+    evidence has no validity date."""
+    Calendar.objects.create(year=2026, evidence_due=dt.date(2026, 12, 1))
+    notify([UserFactory()], kind="review", key="k", title="Phường")
+    told = Notification.objects.count()
+    archive = tmp_path / "kieumau.tar.gz"
+    call_command("backup", str(archive), verbosity=0)
+    old = tmp_path / "format-4.tar.gz"
+    as_format_4(archive, old)
+    evidence = Evidence.objects.count()
+    call_command("flush", interactive=False, verbosity=0)
+    fresh_media(settings, tmp_path / "fresh-media")
+    call_command("restore", str(old), verbosity=0)
+    assert Evidence.objects.count() == evidence > 0
+    assert not Evidence.objects.exclude(valid_until=None).exists()
+    assert not Calendar.objects.exists() and not Notification.objects.exists()
+    assert check().clean
+    # The same archive as this version writes it restores whole.
+    call_command("flush", interactive=False, verbosity=0)
+    fresh_media(settings, tmp_path / "fresh-media-2")
+    call_command("restore", str(archive), verbosity=0)
+    assert Calendar.objects.count() == 1 and Notification.objects.count() == told

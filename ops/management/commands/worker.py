@@ -1,13 +1,13 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from ops.tasks import schedule_sweep
+from core.schedule import schedule_all
 
 
 class Command(BaseCommand):
     help = (
-        "Run the task worker (mail, the sweep): django-tasks-db's db_worker, "
-        "with the sweep of left-over files scheduled."
+        "Run the task worker (mail, reminders, digests, the sweep): "
+        "django-tasks-db's db_worker, with the jobs of WORKER_SCHEDULE scheduled."
     )
 
     def add_arguments(self, parser):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, batch: bool, **options):
-        schedule_sweep()
+        schedule_all()
         call_command(
             "db_worker",
             batch=batch,

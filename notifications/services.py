@@ -1,0 +1,221 @@
+"""Telling people: the bell, and e-mail as each person chose.
+
+`notify` puts a notification in each person's bell, once per key. E-mail is
+then sent by the caller, in the task worker: `send_mail_for` sends one mail
+to everyone who chose "an e-mail at once" and has not had it yet, so a task
+that runs again (a retry, a restart) mails nobody twice. Those who chose the
+daily digest get it there (`for_digest`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.tasks import task
+from django.utils import timezone
+
+from core.mail import send_text_mail
+
+from .models import Delivery, Kind, Notification, Preference
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DELIVERY = Delivery.EMAIL
+
+
+def notify(
+    users: Iterable[Any],
+    *,
+    kind: str,
+    key: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+) -> list[Notification]:
+    """Put a notification in the bell of each active user, unless one with
+    this `key` is there already; returns those made now."""
+    made = []
+    for user in users:
+        if not user.is_active:
+            continue
+        try:
+            with transaction.atomic():
+                made.append(
+                    Notification.objects.create(
+                        user=user,
+                        kind=kind,
+                        key=key,
+                        title=title[:300],
+                        body=body,
+                        url=url,
+                    )
+                )
+        except IntegrityError:
+            continue  # made before, by an earlier run or another worker
+    if made:
+        get_user_model().objects.filter(pk__in=[n.user_id for n in made]).update(
+            unread_notifications=F("unread_notifications") + 1
+        )
+    return made
+
+
+def delivery_of(user_ids: Iterable[int], kind: str) -> dict[int, str]:
+    """How each of these people wants to hear of `kind`."""
+    chosen = dict(
+        Preference.objects.filter(user_id__in=list(user_ids), kind=kind).values_list(
+            "user_id", "delivery"
+        )
+    )
+    return {pk: chosen.get(pk, DEFAULT_DELIVERY) for pk in user_ids}
+
+
+def wants_digest(user_ids: Iterable[int], digest: str) -> set[int]:
+    """Those of these people who want `digest` (everyone, unless turned off)."""
+    ids = set(user_ids)
+    off = Preference.objects.filter(
+        user_id__in=ids, kind=digest, delivery=Delivery.NONE
+    ).values_list("user_id", flat=True)
+    return ids - set(off)
+
+
+def to_mail(key: str) -> QuerySet[Notification]:
+    """The notifications of `key` still to be e-mailed at once."""
+    not_now = Preference.objects.filter(
+        user=OuterRef("user"), kind=OuterRef("kind")
+    ).exclude(delivery=Delivery.EMAIL)
+    return (
+        Notification.objects.filter(key=key, mailed_at=None, user__is_active=True)
+        .exclude(user__email="")
+        .exclude(Exists(not_now))
+        .select_related("user")
+    )
+
+
+def send_mail_for(
+    key: str,
+    subject: str,
+    lines: list[str],
+    *,
+    retry: Any,
+    retry_kwargs: dict,
+    attempt: int,
+) -> int:
+    """E-mail the notifications of `key` to those who want them at once.
+
+    On a mail server's fault the `retry` task is enqueued again with
+    `retry_kwargs` after the next of MAIL_RETRY_MINUTES; after the last the
+    task fails and its result records why. Returns how many were addressed.
+    """
+    rows = list(to_mail(key))
+    recipients = sorted({row.user.email for row in rows})
+    if not recipients:
+        return 0
+    try:
+        send_text_mail(subject, "\n".join(lines), recipients)
+    except (OSError, smtplib.SMTPException) as exc:
+        delays = settings.MAIL_RETRY_MINUTES
+        if attempt > len(delays):
+            logger.error("Mail %s failed %d times: %s", key, attempt, exc)
+            raise
+        wait = dt.timedelta(minutes=delays[attempt - 1])
+        logger.warning("Mail %s failed (%s); trying again in %s.", key, exc, wait)
+        retry.using(run_after=timezone.now() + wait).enqueue(
+            **retry_kwargs, attempt=attempt + 1
+        )
+        return 0
+    Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+        mailed_at=timezone.now()
+    )
+    return len(recipients)
+
+
+@task
+def mail_notification(key: str, attempt: int = 1) -> int:
+    """E-mail a notification made by the calendar's jobs (reminders,
+    escalations, expiry) to those who want it at once."""
+    first = Notification.objects.filter(key=key).order_by("pk").first()
+    if first is None:
+        return 0
+    lines = [first.body] if first.body else []
+    if first.url:
+        lines += ["", settings.SITE_URL + first.url]
+    return send_mail_for(
+        key,
+        f"[Kiểu Mẫu] {first.title}",
+        lines,
+        retry=mail_notification,
+        retry_kwargs={"key": key},
+        attempt=attempt,
+    )
+
+
+def notify_and_mail(
+    users: Iterable[Any],
+    *,
+    kind: str,
+    key: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+) -> list[Notification]:
+    """`notify`, then e-mail (in the worker, once the transaction commits)
+    those who want it at once."""
+    made = notify(users, kind=kind, key=key, title=title, body=body, url=url)
+    if made:
+        transaction.on_commit(lambda: mail_notification.enqueue(key=key))
+    return made
+
+
+def for_digest(
+    user: Any, *, since: dt.datetime | None = None
+) -> QuerySet[Notification]:
+    """The notifications `user` chose to get in the daily digest, not yet
+    mailed."""
+    kinds = Preference.objects.filter(
+        user=user, kind__in=Kind.values, delivery=Delivery.DIGEST
+    ).values_list("kind", flat=True)
+    rows = Notification.objects.filter(user=user, kind__in=kinds, mailed_at=None)
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    return rows.order_by("created_at", "pk")
+
+
+def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
+    """Mark some of `user`'s notifications read (all, when `ids` is None);
+    keeps the count in the bell exact. Returns how many were marked."""
+    User = get_user_model()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        unread = Notification.objects.filter(user=user, read_at=None)
+        if ids is not None:
+            unread = unread.filter(pk__in=list(ids))
+        marked = unread.update(read_at=timezone.now())
+        left = Notification.objects.filter(user=user, read_at=None).count()
+        User.objects.filter(pk=user.pk).update(unread_notifications=left)
+    user.unread_notifications = left
+    return marked
+
+
+def recount_unread() -> list[tuple[Any, int, int]]:
+    """Set every user's bell count to what their notifications say; returns
+    (user, stored, counted) for each that was wrong."""
+    User = get_user_model()
+    counted = User.objects.annotate(
+        counted=Count("notifications", filter=Q(notifications__read_at=None))
+    ).exclude(unread_notifications=F("counted"))
+    wrong = []
+    for user in counted:
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=user.pk).first()
+            left = Notification.objects.filter(user=user, read_at=None).count()
+            User.objects.filter(pk=user.pk).update(unread_notifications=left)
+        wrong.append((user, user.unread_notifications, left))
+    return wrong
