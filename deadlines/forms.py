@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from core.forms import DayMonthYearField
 
 from .models import Calendar, GroupDeadline
-from .schedule import year_end_window_opens
+from .schedule import cycle_end, year_end_window_opens
 
 DATES = ["registration_closes", "evidence_due", "year_end_evidence_due", "proposal_due"]
 
@@ -62,7 +63,7 @@ class CalendarForm(forms.ModelForm):
 
     def _check_day(self, name: str, day: dt.date | None) -> None:
         # A year's cycle may run into the first quarter of the next year.
-        first, last = dt.date(self.year, 1, 1), dt.date(self.year + 1, 3, 31)
+        first, last = dt.date(self.year, 1, 1), cycle_end(self.year)
         if day is not None and not first <= day <= last:
             self.add_error(
                 name,
@@ -105,11 +106,17 @@ class CalendarForm(forms.ModelForm):
         return data
 
     def save_for(self, *, province, actor) -> Calendar:
-        calendar = super().save(commit=False)
-        calendar.year = self.year
-        calendar.province = province
-        calendar.set_by = actor
-        calendar.save()
+        """Save the dates as the calendar of (year, province): the row is
+        made, or updated when another request made it meanwhile."""
+        calendar, _made = Calendar.objects.update_or_create(
+            year=self.year,
+            province=province,
+            defaults={
+                **{name: self.cleaned_data.get(name) for name in self.Meta.fields},
+                "set_by": actor,
+                "set_at": timezone.now(),
+            },
+        )
         for group in self.groups:
             day = self.cleaned_data.get(f"group_{group.pk}")
             if day is None:

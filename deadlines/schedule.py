@@ -38,6 +38,24 @@ def year_end_window_opens(year: int) -> dt.date:
     return dt.date(year, month, day_of_month)
 
 
+# A year's cycle may run into the next year, up to this day (month, day):
+# its last proposals and decisions.
+CYCLE_ENDS = (3, 31)
+
+
+def cycle_end(year: int) -> dt.date:
+    """The last day a date of `year`'s calendar may fall on."""
+    return dt.date(year + 1, *CYCLE_ENDS)
+
+
+def running_years(today: dt.date) -> list[int]:
+    """The years whose cycle runs on `today`: this year's, and last year's
+    until its cycle ends."""
+    if today <= cycle_end(today.year - 1):
+        return [today.year - 1, today.year]
+    return [today.year]
+
+
 @dataclass(frozen=True)
 class Due:
     """One deadline as a person sees it: what (evidence, decision,

@@ -12,7 +12,7 @@ from accounts.models import User
 from assessments.models import ReviewEvent
 from assessments.notifications import put_in_bells
 from deadlines.models import Calendar
-from deadlines.schedule import year_end_window_opens
+from deadlines.schedule import cycle_end, year_end_window_opens
 from reminders.jobs import run_jobs
 from wards.models import Province
 
@@ -28,7 +28,7 @@ def load_calendar(year: DemoYear) -> None:
     """Dates around the day the demo is loaded: evidence due in a week
     (Hà Nội's three days ago), year-end evidence and proposals later."""
     today = year.end.date()
-    first, last = dt.date(year.year, 1, 1), dt.date(year.year + 1, 3, 31)
+    first, last = dt.date(year.year, 1, 1), cycle_end(year.year)
 
     def within(day: dt.date) -> dt.date:
         return min(max(day, first), last)

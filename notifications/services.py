@@ -42,28 +42,24 @@ def notify(
 ) -> list[Notification]:
     """Put a notification in the bell of each active user, unless one with
     this `key` is there already; returns those made now."""
+    User = get_user_model()
     made = []
     for user in users:
         if not user.is_active:
             continue
         try:
+            # The row and the bell's count together: `mark_read` recounts
+            # under the user's lock, which waits for both.
             with transaction.atomic():
-                made.append(
-                    Notification.objects.create(
-                        user=user,
-                        kind=kind,
-                        key=key,
-                        title=title[:300],
-                        body=body,
-                        url=url,
-                    )
+                notification = Notification.objects.create(
+                    user=user, kind=kind, key=key, title=title[:300], body=body, url=url
+                )
+                User.objects.filter(pk=user.pk).update(
+                    unread_notifications=F("unread_notifications") + 1
                 )
         except IntegrityError:
             continue  # made before, by an earlier run or another worker
-    if made:
-        get_user_model().objects.filter(pk__in=[n.user_id for n in made]).update(
-            unread_notifications=F("unread_notifications") + 1
-        )
+        made.append(notification)
     return made
 
 
@@ -114,13 +110,17 @@ def send_mail_for(
     `retry_kwargs` after the next of MAIL_RETRY_MINUTES; after the last the
     task fails and its result records why. Returns how many were addressed.
     """
-    rows = list(to_mail(key))
+    rows = _claim(key)
     recipients = sorted({row.user.email for row in rows})
     if not recipients:
         return 0
     try:
         send_text_mail(subject, "\n".join(lines), recipients)
     except (OSError, smtplib.SMTPException) as exc:
+        # Not sent: give the rows back, for the retry.
+        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+            mailed_at=None
+        )
         delays = settings.MAIL_RETRY_MINUTES
         if attempt > len(delays):
             logger.error("Mail %s failed %d times: %s", key, attempt, exc)
@@ -131,10 +131,20 @@ def send_mail_for(
             **retry_kwargs, attempt=attempt + 1
         )
         return 0
-    Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
-        mailed_at=timezone.now()
-    )
     return len(recipients)
+
+
+def _claim(key: str) -> list[Notification]:
+    """The rows of `key` to e-mail now, marked mailed before the mail goes:
+    two tasks of one key (a retry and an overlapping run) cannot both take
+    a row. A worker killed between this and the mail loses it rather than
+    sending it twice."""
+    with transaction.atomic():
+        rows = list(to_mail(key).select_for_update(skip_locked=True, of=("self",)))
+        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
+            mailed_at=timezone.now()
+        )
+    return rows
 
 
 @task

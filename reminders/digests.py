@@ -355,9 +355,10 @@ def letters(kind: str, today: dt.date) -> Iterator[Letter]:
                 yield letter
 
 
-def send_digests(kind: str, today: dt.date) -> Counter:
-    """Send each person's digest of `kind` for `today`, once: returns how
-    many were sent, empty, failed, or already done."""
+def send_digests(kind: str, today: dt.date, *, username: str = "") -> Counter:
+    """Send each person's digest of `kind` for `today` (only `username`'s,
+    when given), once: returns how many were sent, empty, failed, or
+    already done."""
     done = set(
         SentDigest.objects.filter(kind=kind, day=today)
         .exclude(status=SentDigest.Status.FAILED)
@@ -366,6 +367,8 @@ def send_digests(kind: str, today: dt.date) -> Counter:
     outcome: Counter = Counter()
     with translation.override(settings.LANGUAGE_CODE):
         for user in RECIPIENTS[kind]():
+            if username and user.get_username() != username:
+                continue
             if user.pk in done:
                 outcome["done before"] += 1
                 continue

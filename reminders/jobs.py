@@ -24,8 +24,12 @@ from django.utils.translation import ngettext
 
 from access.models import Membership, Role
 from assessments.models import Assessment, Evidence, Stage
-from deadlines.models import Calendar
-from deadlines.schedule import FROM_ASSESSMENT, YearCalendar, year_calendar
+from deadlines.schedule import (
+    FROM_ASSESSMENT,
+    YearCalendar,
+    running_years,
+    year_calendar,
+)
 from notifications.models import Kind
 from notifications.services import notify, notify_and_mail
 from wards.models import Province
@@ -67,17 +71,6 @@ def _in_days(days: int) -> str:
     if days == 0:
         return _("today")
     return ngettext("in %(n)d day", "in %(n)d days", days) % {"n": days}
-
-
-def _years(today: dt.date) -> list[int]:
-    """The years whose calendar may still have something due or just past."""
-    return sorted(
-        set(
-            Calendar.objects.filter(year__gte=today.year - 1).values_list(
-                "year", flat=True
-            )
-        )
-    )
 
 
 def _officers(ward_ids) -> dict[int | None, list]:
@@ -342,7 +335,10 @@ def warn_expiry(today: dt.date, report: Report) -> None:
     an approved or submitted criterion of their ward expires."""
     expiring = (
         Evidence.objects.expiring(today, max(settings.REMINDER_DAYS))
-        .filter(assessment__enrolment__stage=Stage.OPEN)
+        .filter(
+            assessment__enrolment__stage=Stage.OPEN,
+            assessment__enrolment__year__in=running_years(today),
+        )
         .values(
             "pk",
             "original_name",
@@ -396,7 +392,7 @@ def run_jobs(today: dt.date, *, mail: bool = True) -> dict[str, int]:
     `mail` False, in the bells only."""
     report = Report(tell=notify_and_mail if mail else notify)
     with translation.override(settings.LANGUAGE_CODE):
-        for year in _years(today):
+        for year in running_years(today):
             calendar = year_calendar(year)
             remind_evidence(calendar, today, report)
             remind_leaders(calendar, today, report)

@@ -56,7 +56,17 @@ def require_replacement(request: HttpRequest, pk: int):
     place of one that has expired or expires soon."""
     evidence = evidence_or_404(request, pk)
     form = ReplacementForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():
+        assessment = evidence.assessment
+        if not any(
+            workflow.may(request.user, action, assessment)
+            for action in (workflow.Action.REVOKE, workflow.Action.RETURN)
+        ):
+            raise Http404
+        for error in form.errors.get("note", []):
+            messages.error(request, f"{form.fields['note'].label}: {error}")
+        return redirect(evidence.assessment)
+    note = form.cleaned_data["note"]
     take_step(
         request,
         lambda: workflow.require_replacement(evidence, actor=request.user, note=note),

@@ -223,6 +223,11 @@ def test_a_reviewer_requires_a_replacement(
         assert f'action="/evidence/{item.pk}/replace/"' in page
         page = client.get(second.get_absolute_url()).content.decode()
         assert "/replace/" not in page
+        # A note too long is refused with a message; nothing changes.
+        response = client.post(url, {"note": "x" * 4001}, follow=True)
+        assert "4000" in response.content.decode()
+        first.refresh_from_db()
+        assert first.status == Status.APPROVED
         response = client.post(url, {"note": "Xin bản gia hạn."}, follow=True)
         assert "must replace “chung-nhan.pdf”" in response.content.decode()
         first.refresh_from_db()

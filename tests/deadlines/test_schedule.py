@@ -479,3 +479,15 @@ def test_a_leader_makes_a_calendar_for_the_next_year(db, client, year, at_2026):
     assert Calendar.objects.filter(
         Q(year=2027, province=year.own, set_by=year.people["leader"])
     ).exists()
+
+
+def test_a_calendar_made_meanwhile_by_another_request_is_updated(db, year, english):
+    """Two leaders save a province's first calendar at once (or one clicks
+    twice): the second save updates the row the first made."""
+    province = ProvinceFactory(name="Điện Biên", code="11")
+    form = form_for(year, evidence_due="30/10/2026")
+    assert form.is_valid(), form.errors
+    Calendar.objects.create(year=2026, province=province, proposal_due=D(2026, 12, 1))
+    saved = form.save_for(province=province, actor=year.people["leader"])
+    assert Calendar.objects.filter(year=2026, province=province).count() == 1
+    assert saved.evidence_due == D(2026, 10, 30) and saved.proposal_due is None

@@ -257,3 +257,33 @@ def test_a_reviewer_who_chose_the_bell_only_gets_no_mail(
     (notification,) = Notification.objects.filter(user=reviewer)
     assert notification.mailed_at is None
     assert unread(reviewer) == 1
+
+
+def test_a_notification_mail_that_fails_is_sent_once_on_the_retry(
+    person, settings, monkeypatch
+):
+    """The mail server fails: the rows are given back and the retry, enqueued
+    for later, sends the mail once; a task that runs again sends nothing."""
+    from django_tasks_db.models import DBTaskResult
+
+    from notifications import services
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    tell(person, "k:mail")
+    sent = []
+
+    def broken(subject, body, recipients):
+        raise OSError("mail server down")
+
+    monkeypatch.setattr(services, "send_text_mail", broken)
+    assert services.mail_notification.call(key="k:mail") == 0
+    assert Notification.objects.get(key="k:mail").mailed_at is None
+    retry = DBTaskResult.objects.get(task_path__endswith="mail_notification")
+    assert retry.args_kwargs["kwargs"] == {"key": "k:mail", "attempt": 2}
+    monkeypatch.setattr(
+        services, "send_text_mail", lambda s, b, r: sent.append(r) or len(r)
+    )
+    assert services.mail_notification.call(key="k:mail", attempt=2) == 1
+    assert services.mail_notification.call(key="k:mail", attempt=2) == 0
+    assert sent == [[person.email]]
+    assert Notification.objects.get(key="k:mail").mailed_at is not None

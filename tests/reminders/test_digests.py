@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django_tasks_db.models import DBTaskResult
 
 from access.models import Membership
@@ -377,14 +378,27 @@ def test_a_dry_run_for_one_person(db, world, queue):
 
 
 def test_the_command_sends_and_says_what_became_of_each(db, world, queue):
-    out = io.StringIO()
-    call_command("send_digests", "--kind", "daily", "--date", "2026-09-12", stdout=out)
-    assert out.getvalue().strip() == "daily: 1 empty, 1 sent"
-    assert len(mail.outbox) == 1
-    out = io.StringIO()
-    call_command("send_digests", "--kind", "daily", "--date", "2026-09-12", stdout=out)
-    assert out.getvalue().strip() == "daily: 2 done before"
-    assert len(mail.outbox) == 1
+    with at(SATURDAY, 8):
+        out = io.StringIO()
+        call_command("send_digests", "--kind", "daily", stdout=out)
+        assert out.getvalue().strip() == "daily: 1 empty, 1 sent"
+        assert len(mail.outbox) == 1
+        out = io.StringIO()
+        call_command("send_digests", "--kind", "daily", stdout=out)
+        assert out.getvalue().strip() == "daily: 2 done before"
+        assert len(mail.outbox) == 1
+
+
+def test_the_command_sends_only_todays_and_only_the_person_named(db, world, queue):
+    with at(SATURDAY, 8):
+        with pytest.raises(CommandError, match="today only"):
+            call_command("send_digests", "--date", "2026-09-01", stdout=io.StringIO())
+        out = io.StringIO()
+        name = world.people.idle_reviewer.get_username()
+        call_command("send_digests", "--kind", "daily", "--user", name, stdout=out)
+        # Only the reviewer named, whose digest is empty: nothing was sent.
+        assert out.getvalue().strip() == "daily: 1 empty"
+        assert mail.outbox == []
 
 
 def test_letters_compose_what_would_be_sent(db, world, queue):

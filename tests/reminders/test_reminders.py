@@ -339,6 +339,18 @@ def test_evidence_is_warned_of_30_7_and_1_days_before_it_expires_and_after(db, w
     assert told(world.people.officer, Kind.EXPIRY) == []
 
 
+def test_evidence_of_a_year_whose_cycle_ended_is_not_warned_of(db, world):
+    """2026's dossier runs until 31/03/2027: a file that expires after that
+    concerns a year that is over."""
+    Evidence.objects.filter(pk=world.evidence.pk).update(valid_until=D(2027, 3, 20))
+    walk(D(2027, 3, 15), D(2027, 3, 31))
+    # 7 and 1 days before, and once after.
+    assert len(told(world.people.done_officer, Kind.EXPIRY)) == 3
+    Evidence.objects.filter(pk=world.evidence.pk).update(valid_until=D(2027, 5, 1))
+    walk(D(2027, 4, 1), D(2027, 5, 10))
+    assert len(told(world.people.done_officer, Kind.EXPIRY)) == 3
+
+
 def test_withdrawn_or_unsubmitted_evidence_is_not_warned_of(db, world):
     Evidence.objects.filter(pk=world.evidence.pk).update(
         valid_until=D(2026, 10, 15), withdrawn_at=timezone.now()

@@ -21,22 +21,27 @@ class Command(BaseCommand):
             help="daily (reviewers), weekly (leaders), or all (the default)",
         )
         parser.add_argument(
-            "--date", help="the day, YYYY-MM-DD (default: today, local time)"
+            "--date",
+            help="with --dry-run: the day, YYYY-MM-DD (default: today, local time)",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="print the digests, send nothing"
         )
-        parser.add_argument("--user", help="only this user name")
+        parser.add_argument("--user", help="only this user's digest")
 
     def handle(self, *args, kind, date, dry_run, user, **options):
         try:
             day = dt.date.fromisoformat(date) if date else timezone.localdate()
         except ValueError as exc:
             raise CommandError(f"--date: {exc}") from exc
+        if date and not dry_run and day != timezone.localdate():
+            raise CommandError(
+                "Digests are sent for today only; use --date with --dry-run."
+            )
         kinds = Digest.values if kind == "all" else [kind]
         for one in kinds:
             if not dry_run:
-                outcome = send_digests(one, day)
+                outcome = send_digests(one, day, username=user or "")
                 summary = ", ".join(
                     f"{n} {what}" for what, n in sorted(outcome.items())
                 )
