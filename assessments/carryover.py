@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access.scope import scope_of
-from criteria.models import Criterion
+from criteria.models import Assessed, Criterion
 
 from . import workflow
 from .models import Assessment, Enrolment, Evidence
@@ -80,8 +80,10 @@ def offers(
     changed, of the one with the same number and title) when that was
     approved, whose validity date is none or not before `today`, and whose
     content is not in this year's dossier yet. Only criteria that still take
-    files are offered, and nothing while the ward is frozen. With
-    `assessments`, only those are considered.
+    files are offered, and nothing while the ward is frozen. Criteria
+    assessed at year end are never offered: last year's result (a rating,
+    a year's figures) cannot stand for this year's. With `assessments`, only
+    those are considered.
     """
     today = today or timezone.localdate()
     if enrolment.is_frozen:
@@ -89,7 +91,9 @@ def offers(
     earlier = previous_enrolment(enrolment)
     if earlier is None:
         return []
-    wanted = Assessment.objects.filter(enrolment=enrolment, status__in=OPEN_STATUSES)
+    wanted = Assessment.objects.filter(
+        enrolment=enrolment, status__in=OPEN_STATUSES
+    ).exclude(criterion__assessed=Assessed.YEAR_END)
     if assessments is not None:
         wanted = wanted.filter(pk__in=[a.pk for a in assessments])
     current = list(wanted.select_related("criterion").order_by("criterion__number"))

@@ -79,6 +79,18 @@ class ValidityForm(forms.Form):
         label=_("Valid until (dd/mm/yyyy; empty: no end date)"), required=False
     )
 
+    def __init__(self, *args, document_date=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.document_date = document_date
+
+    def clean_valid_until(self):
+        end = self.cleaned_data.get("valid_until")
+        if end and self.document_date and end < self.document_date:
+            raise forms.ValidationError(
+                _("A document cannot be valid until a day before its own date.")
+            )
+        return end
+
 
 class ReplacementForm(forms.Form):
     note = forms.CharField(

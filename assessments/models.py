@@ -366,7 +366,16 @@ class Evidence(models.Model):
                 name="evidence_confirmed_only_if_carried",
             ),
         ]
-        indexes = [models.Index(fields=["assessment", "sha256"])]
+        indexes = [
+            models.Index(fields=["assessment", "sha256"]),
+            # Few files have a validity date: the expiry warnings and the
+            # dashboards read them from this small index.
+            models.Index(
+                fields=["valid_until"],
+                condition=models.Q(valid_until__isnull=False, withdrawn_at=None),
+                name="evidence_with_validity",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.original_name

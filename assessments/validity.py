@@ -46,6 +46,15 @@ class Expiry:
             return _("expired on %(date)s") % {"date": day}
         return _("expires on %(date)s") % {"date": day}
 
+    @property
+    def evidence_label(self) -> str:
+        """The flag on its own, where it could be read as the criterion's:
+        "evidence expired on …"."""
+        day = date_format(self.date, "SHORT_DATE_FORMAT")
+        if self.expired:
+            return _("evidence expired on %(date)s") % {"date": day}
+        return _("evidence expires on %(date)s") % {"date": day}
+
 
 def expiry_of(
     valid_until: dt.date | None, today: dt.date | None = None

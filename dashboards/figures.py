@@ -17,7 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from assessments import recognition
-from assessments.models import Assessment, Enrolment, Quota, ReviewEvent, Track
+from assessments.models import (
+    Assessment,
+    Enrolment,
+    Evidence,
+    Quota,
+    ReviewEvent,
+    Track,
+)
 from assessments.progress import Progress
 from core.collation import vi_key
 from criteria.models import Criterion
@@ -168,42 +175,50 @@ def province_rows(enrolments, *, group: str = "", progress=None) -> list[dict]:
 
 def with_late(rows: list[dict], enrolments, year: int) -> list[dict]:
     """Each province row gets how many wards are late with evidence that
-    was due (by the year's calendar), how many criteria wait for a decision
-    past their deadline, and how many approved criteria hold evidence that
-    has expired or expires soon: one grouped query."""
+    was due (by the year's calendar; no query when nothing was due yet), how
+    many criteria wait for a decision past their deadline, and how many
+    approved or submitted criteria hold evidence that has expired or expires
+    soon: a grouped query each, on the rows that can count."""
     today = timezone.localdate()
     calendar = year_calendar(year)
-    late_evidence = calendar.evidence_overdue(today, **FROM_ASSESSMENT)
-    late_review = calendar.review_overdue(
-        today,
-        province="enrolment__ward__province_id",
-        submitted_at="submitted_at",
-        status="status",
+    province = "enrolment__ward__province_id"
+    open_wards = enrolments.filter(stage="open").values("pk")
+    counts: dict[str, dict[int, int]] = {}
+    late_reviews = Assessment.objects.filter(
+        calendar.review_overdue(
+            today, province=province, submitted_at="submitted_at", status="status"
+        ),
+        enrolment__in=open_wards,
+        status=Status.SUBMITTED,
     )
-    expiring = Q(
-        pk__in=Assessment.objects.expiring(today)
-        .filter(enrolment__in=enrolments)
-        .values("pk")
+    counts["late_reviews"] = _by_province(late_reviews, province, Count("pk"))
+    counts["late_wards"] = (
+        _by_province(
+            Assessment.objects.filter(
+                calendar.evidence_overdue(today, **FROM_ASSESSMENT),
+                enrolment__in=open_wards,
+            ),
+            province,
+            Count("enrolment", distinct=True),
+        )
+        if calendar.evidence_due_before(today)
+        else {}
     )
-    counted = {
-        row["enrolment__ward__province_id"]: row
-        for row in Assessment.objects.filter(
-            enrolment__in=enrolments.filter(stage="open").values("pk")
-        )
-        .filter(late_evidence | late_review | expiring)
-        .values("enrolment__ward__province_id")
-        .annotate(
-            late_wards=Count("enrolment", distinct=True, filter=late_evidence),
-            late_reviews=Count("pk", filter=late_review),
-            expiring=Count("pk", filter=expiring),
-        )
-        .order_by()
-    }
+    counts["expiring"] = _by_province(
+        Evidence.objects.expiring(today).filter(assessment__enrolment__in=open_wards),
+        "assessment__" + province,
+        Count("assessment", distinct=True),
+    )
     for row in rows:
-        found = counted.get(row["ward__province_id"], {})
-        for name in ("late_wards", "late_reviews", "expiring"):
-            row[name] = found.get(name, 0)
+        for name, by_province in counts.items():
+            row[name] = by_province.get(row["ward__province_id"], 0)
     return rows
+
+
+def _by_province(rows: QuerySet, province: str, count) -> dict[int, int]:
+    return dict(
+        rows.values(province).annotate(n=count).values_list(province, "n").order_by()
+    )
 
 
 def with_quotas(rows: list[dict], year: int) -> list[dict]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -35,6 +36,11 @@ class CalendarForm(forms.ModelForm):
         min_value=1,
         max_value=90,
         required=False,
+        error_messages={
+            "min_value": gettext_lazy("Choose from 1 to 90 days."),
+            "max_value": gettext_lazy("Choose from 1 to 90 days."),
+            "invalid": gettext_lazy("Choose from 1 to 90 days."),
+        },
     )
     proposal_due = DayMonthYearField(
         label=gettext_lazy("Complete wards proposed by"), required=False
@@ -47,6 +53,9 @@ class CalendarForm(forms.ModelForm):
     def __init__(self, *args, year: int, groups, **kwargs):
         super().__init__(*args, **kwargs)
         self.year = year
+        self.fields["review_days"].widget.attrs["placeholder"] = str(
+            settings.REVIEW_OVERDUE_DAYS
+        )
         self.groups = list(groups)
         own = {}
         if self.instance.pk:
@@ -103,7 +112,36 @@ class CalendarForm(forms.ModelForm):
                     _("This group is assessed at year end, from %(date)s.")
                     % {"date": date_format(opens, "SHORT_DATE_FORMAT")},
                 )
+        self._check_order(data)
         return data
+
+    def _check_order(self, data: dict) -> None:
+        """Registration closes before any evidence is due, and proposals are
+        due after all of it."""
+        evidence = [
+            day
+            for name in ("evidence_due", "year_end_evidence_due")
+            if (day := data.get(name)) is not None
+        ] + [
+            day
+            for group in self.groups
+            if (day := data.get(f"group_{group.pk}")) is not None
+        ]
+        if not evidence:
+            return
+        closes, proposals = data.get("registration_closes"), data.get("proposal_due")
+        if closes is not None and closes > min(evidence):
+            self.add_error(
+                "registration_closes",
+                _("Registration must close before evidence is due (%(date)s).")
+                % {"date": date_format(min(evidence), "SHORT_DATE_FORMAT")},
+            )
+        if proposals is not None and proposals < max(evidence):
+            self.add_error(
+                "proposal_due",
+                _("Proposals cannot be due before the last evidence (%(date)s).")
+                % {"date": date_format(max(evidence), "SHORT_DATE_FORMAT")},
+            )
 
     def save_for(self, *, province, actor) -> Calendar:
         """Save the dates as the calendar of (year, province): the row is

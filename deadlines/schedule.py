@@ -116,14 +116,16 @@ class Dates:
         return None
 
     def next_for(self, assessments, today: dt.date, *, complete: bool) -> Due | None:
-        """What a ward's year waits for first: the earliest deadline of its
-        criteria, or, once all are approved, the proposal."""
+        """What a ward's year waits for first: the earliest evidence due of
+        its criteria (what its officers can act on), else the earliest
+        decision; once all are approved, the proposal."""
         if complete:
             return (
                 Due("proposal", self.proposal_due, today) if self.proposal_due else None
             )
         dues = [due for a in assessments if (due := self.due_of(a, today))]
-        return min(dues, key=lambda due: due.date, default=None)
+        evidence = [due for due in dues if due.kind == "evidence"]
+        return min(evidence or dues, key=lambda due: due.date, default=None)
 
     @property
     def is_set(self) -> bool:
@@ -185,6 +187,20 @@ class YearCalendar:
                 by_kind &= ~Q(**{f"{group}__in": own})
             result |= provinces & (by_group | by_kind)
         return result & Q(**{f"{status}__in": WAITING_FOR_EVIDENCE})
+
+    def evidence_due_before(self, day: dt.date) -> bool:
+        """Whether any evidence of this year was due before `day`, in any
+        province: when none was, nothing can be late with it."""
+        return any(
+            due < day
+            for dates in (self.national, *self.provinces.values())
+            for due in (
+                dates.evidence_due,
+                dates.year_end_evidence_due,
+                *dates.group_due.values(),
+            )
+            if due is not None
+        )
 
     def evidence_overdue(self, today: dt.date, **paths: str) -> Q:
         """A `Q` for assessments whose evidence was due before `today` and

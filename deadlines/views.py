@@ -19,7 +19,7 @@ from wards.models import Province
 
 from .forms import CalendarForm
 from .models import Calendar
-from .schedule import year_calendar, year_end_window_opens
+from .schedule import FIELDS, year_calendar, year_end_window_opens
 
 
 @require_http_methods(["GET", "POST"])
@@ -35,6 +35,17 @@ def calendar_page(request: HttpRequest, code: str | None = None) -> HttpResponse
     if not 2000 <= year <= today.year + 5:
         year = today.year
     province = None
+    if (
+        code is None
+        and request.method == "GET"
+        and not scope.national
+        and "country" not in request.GET
+    ):
+        # A provincial leader's calendar is first their province's own.
+        led = list(Province.objects.filter(pk__in=scope.led_province_ids)[:2])
+        if len(led) == 1:
+            here = reverse("calendar_province", args=[led[0].code])
+            return redirect(f"{here}?year={year}")
     if code is not None:
         province = province_or_404(request.user, code, year=year)
         may_edit = scope.national or province.pk in scope.led_province_ids
@@ -84,6 +95,17 @@ def calendar_page(request: HttpRequest, code: str | None = None) -> HttpResponse
             "window_opens": year_end_window_opens(year),
             "own_provinces": Province.objects.filter(
                 pk__in=scope.led_province_ids
+            ).order_by("name"),
+            # The dates the province set itself, the others being the
+            # country's; on the country's page, the provinces with dates of
+            # their own.
+            "own_dates": {
+                name for name in FIELDS if calendar and getattr(calendar, name)
+            },
+            "with_own_dates": []
+            if province
+            else Province.objects.filter(
+                pk__in=[pid for pid in dates.provinces if scope.sees_province(pid)]
             ).order_by("name"),
         },
     )

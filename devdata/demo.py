@@ -184,7 +184,6 @@ def load_demo(
         },
         pdf=demo_pdf,
     )
-    load_calendar(this_year)
     hac_thanh = units_now[DEMO_WARD]
     load_validity(
         this_year,
@@ -194,6 +193,8 @@ def load_demo(
         criteria_set=criteria_set,
         pdf=demo_pdf,
     )
+    # Last: the bells, as the worker would fill them from all of the above.
+    load_calendar(this_year)
 
 
 def _enrol(plan: Plan, ward: Ward, year: DemoYear, criteria_set, size: int):

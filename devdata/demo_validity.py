@@ -39,7 +39,7 @@ EXPIRING = (9, 23, -6)
 # Last year's approved criteria: how many, and which of them has a file that
 # has expired since (not offered to carry over).
 LAST_YEAR_APPROVED = 6
-LAST_YEAR_EXPIRED = 2
+LAST_YEAR_EXPIRED = 1
 
 
 def load_validity(
@@ -85,7 +85,10 @@ def _last_year(this_year, today, ward, officer, reviewer, criteria_set, pdf):
         ).values_list("criterion__number", flat=True)
     )
     criteria = list(criteria_set.criteria.order_by("number"))
-    chosen = [c for c in criteria if c.number in open_now][:LAST_YEAR_APPROVED]
+    # Year-end criteria are never carried over: approved ones other than those.
+    chosen = [c for c in criteria if c.number in open_now and not c.year_end_only][
+        :LAST_YEAR_APPROVED
+    ]
     span = then.end - then.start
     evidence, events = [], []
     assessments = []

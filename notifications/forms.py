@@ -15,9 +15,10 @@ DIGEST_CHOICES = [
 class PreferencesForm(forms.Form):
     """One choice per kind of notification, and one per digest."""
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, digests=Digest.values, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.digests = list(digests)
         chosen = dict(
             Preference.objects.filter(user=user).values_list("kind", "delivery")
         )
@@ -29,6 +30,8 @@ class PreferencesForm(forms.Form):
                 widget=forms.RadioSelect,
             )
         for digest, label in Digest.choices:
+            if digest not in self.digests:
+                continue
             self.fields[digest] = forms.ChoiceField(
                 label=label,
                 choices=DIGEST_CHOICES,
@@ -40,7 +43,7 @@ class PreferencesForm(forms.Form):
         return [self[kind] for kind in Kind.values]
 
     def digest_fields(self):
-        return [self[digest] for digest in Digest.values]
+        return [self[digest] for digest in self.digests]
 
     def save(self) -> None:
         for kind, delivery in self.cleaned_data.items():

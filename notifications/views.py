@@ -12,8 +12,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from access.scope import scope_of
+
 from .forms import PreferencesForm
-from .models import Notification
+from .models import Digest, Notification
 from .services import mark_read
 
 PER_PAGE = 30
@@ -55,7 +57,9 @@ def read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     """How a person wants to hear of each kind of thing."""
-    form = PreferencesForm(request.POST or None, user=request.user)
+    # Leaders get the weekly digest; anyone may get the daily one.
+    digests = [Digest.DAILY] + ([Digest.WEEKLY] if scope_of(request.user).leads else [])
+    form = PreferencesForm(request.POST or None, user=request.user, digests=digests)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your choices are saved."))

@@ -30,11 +30,13 @@ def worker_page(request: HttpRequest) -> HttpResponse:
         raise Http404
     now = timezone.now()
     mail = worker.mail(now)
+    jobs = worker.jobs(now)
     context = {
         **admin.site.each_context(request),
         "title": _("Worker and schedule"),
         "now": now,
-        "jobs": worker.jobs(now),
+        "jobs": jobs,
+        "unscheduled": [job for job in jobs if not job.scheduled],
         "queue": worker.queue(now),
         "mail": mail,
         "digest_statuses": worker.DIGEST_STATUSES,

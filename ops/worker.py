@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import Case, Count, F, Max, Min, OuterRef, Q, Subquery, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult, TaskResultStatus, get_date_max
 
 from notifications.models import Notification
@@ -161,8 +162,20 @@ def _due() -> Case:
     )
 
 
+#: What the jobs of the project's WORKER_SCHEDULE are called on the page.
+NAMES = {
+    "ops.tasks.sweep_files": _("The sweep of left-over files"),
+    "reminders.tasks.run_calendar": _(
+        "The calendar: reminders, escalations, expiry warnings and digests"
+    ),
+}
+
+
 def _task_name(path: str) -> str:
-    """The first sentence of the task's docstring, or its path."""
+    """The job's name, else the first sentence of its task's docstring, or
+    its path."""
+    if path in NAMES:
+        return str(NAMES[path])
     try:
         task = import_string(path)
     except ImportError:

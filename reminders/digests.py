@@ -106,7 +106,13 @@ def daily_letter(user: Any, today: dt.date) -> Letter | None:
                     "days": ngettext("%(n)d day", "%(n)d days", waited) % {"n": waited},
                 }
                 + (
-                    " — " + _("past its deadline of %(date)s") % {"date": _day(due)}
+                    " — "
+                    + ngettext(
+                        "%(n)d day late (due %(date)s)",
+                        "%(n)d days late (due %(date)s)",
+                        (today - due).days,
+                    )
+                    % {"n": (today - due).days, "date": _day(due)}
                     if overdue
                     else ""
                 )
@@ -119,7 +125,7 @@ def daily_letter(user: Any, today: dt.date) -> Letter | None:
             )
             % {"n": len(queue)}
             + (
-                "; "
+                ", "
                 + ngettext(
                     "%(late)d past its deadline", "%(late)d past their deadline", late
                 )

@@ -357,9 +357,11 @@ def warn_expiry(today: dt.date, report: Report) -> None:
         if days < 0:
             key = f"expired:{row['pk']}"
             title = _("%(ward)s, criterion %(number)d: “%(file)s” expired on %(date)s")
+            body = _("Add a valid document in its place: the old one has lapsed.")
         elif step(days) is not None:
             key = f"expiry:{row['pk']}:{row['valid_until']}:{step(days)}"
             title = _("%(ward)s, criterion %(number)d: “%(file)s” expires on %(date)s")
+            body = _("Add a valid document before the old one lapses.")
         else:
             continue
         code = row["assessment__enrolment__ward__code"]
@@ -378,7 +380,7 @@ def warn_expiry(today: dt.date, report: Report) -> None:
                     "file": row["original_name"],
                     "date": _day(row["valid_until"]),
                 },
-                body=_("Add a valid document before the old one lapses."),
+                body=body,
                 url=reverse(
                     "criterion_detail",
                     kwargs={"code": code, "year": year, "number": number},

@@ -22,7 +22,7 @@ from .steps import take_step
 def set_validity(request: HttpRequest, pk: int):
     """Set or change the date until which a file holds (empty: no end)."""
     evidence = evidence_or_404(request, pk)
-    form = ValidityForm(request.POST)
+    form = ValidityForm(request.POST, document_date=evidence.document_date)
     if not form.is_valid():
         if not workflow.may(
             request.user, workflow.Action.SET_VALIDITY, evidence.assessment

@@ -96,6 +96,14 @@ def test_the_date_changes_while_the_file_could_be_withdrawn(
     client.post(f"/evidence/{item.pk}/validity/", {"valid_until": ""})
     item.refresh_from_db()
     assert item.valid_until is None
+    # Not before the document's own date: refused with the reason.
+    Evidence.objects.filter(pk=item.pk).update(document_date=dt.date(2025, 10, 15))
+    response = client.post(
+        f"/evidence/{item.pk}/validity/", {"valid_until": "01/01/2020"}, follow=True
+    )
+    assert "cannot be valid until a day before its own date" in response.text
+    item.refresh_from_db()
+    assert item.valid_until is None
 
     # Once submitted, as for withdrawing: no longer.
     workflow.submit(assessment, actor=officer)

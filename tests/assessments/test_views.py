@@ -393,4 +393,4 @@ def test_the_queue_says_how_long_an_item_waited_and_the_deadline_it_passed(
     text = client.get("/review/").text
     deadline = timezone.localdate(submitted) + dt.timedelta(days=7)
     assert "13 ngày" in text
-    assert f"quá hạn xét duyệt {deadline:%d/%m/%Y}" in text
+    assert f"quá hạn 6 ngày (hạn {deadline:%d/%m/%Y})" in text

@@ -84,7 +84,7 @@ def test_the_ward_list_marks_and_filters_the_late_wards(client, late):
     every = client.get(f"/wards/?year={late['year']}")
     counts = {e.ward.name: e.late_count for e in every.context["page"]}
     assert counts == {"Phú La": 4, "An Hưng": 0, "Ba Đình": 0, "Kiến Hưng": 0}
-    assert "4 quá hạn" in every.text
+    assert "4 tiêu chí quá hạn" in every.text
     only = client.get(f"/wards/?year={late['year']}&late=true")
     assert [e.ward.name for e in only.context["page"]] == ["Phú La"]
     others = client.get(f"/wards/?year={late['year']}&late=false")
@@ -96,4 +96,4 @@ def test_the_province_page_marks_its_late_wards(client, late):
     response = client.get(f"/dashboard/38/?year={late['year']}")
     marked = {e.ward.name: e.late_count for e in response.context["wards"]}
     assert marked["Phú La"] == 4 and marked["An Hưng"] == 0
-    assert "4 quá hạn" in response.text
+    assert "4 tiêu chí quá hạn" in response.text

@@ -53,8 +53,9 @@ PROVINCE = "year=2026&province={province}"
 # page, its query string for "2" and "20", and the queries it makes.
 PAGES = [
     # + the units in force by province and kind, + the quotas, + the year's
-    # calendar, + the late and expiring by province
-    ("/dashboard/", NATIONAL, 16),
+    # calendar, + the reviews past their deadline and the expiring evidence
+    # by province (and the wards late with evidence, once some was due)
+    ("/dashboard/", NATIONAL, 17),
     ("/dashboard/trend/", NATIONAL, 11),  # + the provinces of the year to choose
     ("/dashboard/export/provinces.csv", NATIONAL, 11),
     ("/dashboard/export/provinces.xlsx", NATIONAL, 11),

@@ -270,6 +270,11 @@ def test_due_of_and_next_for(db, year):
     assert (proposal.kind, proposal.date) == ("proposal", D(2027, 1, 31))
     assert Dates(year=2026).next_for(assessments, today, complete=True) is None
     assert Dates(year=2026).next_for([by_number[2]], today, complete=False) is None
+    # What the ward's officers can act on comes first: the evidence of 15/12,
+    # not the decision due earlier (11/09); the decision when nothing else.
+    mixed = [by_number[4], by_number[8]]
+    assert dates.next_for(mixed, today, complete=False).date == D(2026, 12, 15)
+    assert dates.next_for([by_number[4]], today, complete=False).kind == "decision"
 
 
 # The calendar form.
@@ -362,7 +367,7 @@ def at_2026():
     [
         ("national", "/calendar/", 200, True),
         ("national", "/calendar/38/", 200, True),
-        ("leader", "/calendar/", 200, False),
+        ("leader", "/calendar/?country=1", 200, False),
         ("leader", "/calendar/38/", 200, True),
         ("leader", "/calendar/01/", 404, False),
         ("other_leader", "/calendar/38/", 404, False),
@@ -376,14 +381,27 @@ def test_who_sees_and_edits_the_calendar(
     db, client, year, at_2026, who, url, status, editable
 ):
     client.force_login(year.people[who])
-    response = client.get(url + "?year=2026")
+    url += ("&" if "?" in url else "?") + "year=2026"
+    response = client.get(url)
     assert response.status_code == status
     if status == 200:
         assert (response.context["form"] is not None) == editable
-        posted = client.post(url + "?year=2026", {"evidence_due": "01/09/2026"})
+        posted = client.post(url, {"evidence_due": "01/09/2026"})
         assert posted.status_code == (302 if editable else 404)
     else:
         assert client.post(url, {"evidence_due": "01/09/2026"}).status_code == 404
+
+
+def test_a_provincial_leader_lands_on_the_provinces_own_calendar(
+    db, client, year, at_2026
+):
+    client.force_login(year.people["leader"])
+    response = client.get("/calendar/?year=2026")
+    assert response.status_code == 302
+    assert response["Location"] == "/calendar/38/?year=2026"
+    page = client.get(response["Location"])
+    # Thanh Hóa set its evidence date and its days to review.
+    assert page.context["own_dates"] == {"evidence_due", "review_days"}
 
 
 def test_anonymous_is_sent_to_log_in(db, client, year):
@@ -491,3 +509,28 @@ def test_a_calendar_made_meanwhile_by_another_request_is_updated(db, year, engli
     saved = form.save_for(province=province, actor=year.people["leader"])
     assert Calendar.objects.filter(year=2026, province=province).count() == 1
     assert saved.evidence_due == D(2026, 10, 30) and saved.proposal_due is None
+
+
+def test_the_dates_must_come_in_the_cycles_order(db, year, english):
+    form = form_for(
+        year,
+        registration_closes="30/11/2026",
+        evidence_due="01/06/2026",
+        proposal_due="01/02/2026",
+        **{f"group_{year.groups[3].pk}": "20/12/2026"},
+    )
+    assert not form.is_valid()
+    assert form.errors["registration_closes"] == [
+        "Registration must close before evidence is due (01/06/2026)."
+    ]
+    assert form.errors["proposal_due"] == [
+        "Proposals cannot be due before the last evidence (20/12/2026)."
+    ]
+    fine = form_for(
+        year,
+        registration_closes="31/03/2026",
+        evidence_due="01/06/2026",
+        proposal_due="31/12/2026",
+        **{f"group_{year.groups[3].pk}": "20/12/2026"},
+    )
+    assert fine.is_valid(), fine.errors

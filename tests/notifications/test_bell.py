@@ -9,7 +9,7 @@ from accounts.models import User
 from assessments import workflow
 from notifications.models import Kind, Notification, Preference
 from notifications.services import mark_read, notify, recount_unread
-from tests.factories import UserFactory, add_file, member
+from tests.factories import ProvinceFactory, UserFactory, add_file, member
 
 Role = Membership.Role
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
@@ -149,7 +149,8 @@ def test_mark_all_read(client, person):
     assert client.get("/notifications/read/").status_code == 405
 
 
-def test_the_preferences_page_saves_the_choices(client, person):
+def test_the_preferences_page_saves_the_choices(db, client):
+    person = member(Role.PROVINCIAL_LEADER, province=ProvinceFactory())
     client.force_login(person)
     page = client.get("/notifications/settings/")
     assert page.status_code == 200
@@ -175,6 +176,16 @@ def test_the_preferences_page_saves_the_choices(client, person):
     client.post("/notifications/settings/", {**choices, "reminder": "email"})
     assert Preference.objects.get(user=person, kind="reminder").delivery == "email"
     assert Preference.objects.filter(user=person).count() == len(choices)
+
+
+def test_only_leaders_are_offered_the_weekly_digest(client, person):
+    client.force_login(person)
+    form = client.get("/notifications/settings/").context["form"]
+    assert "daily" in form.fields and "weekly" not in form.fields
+    choices = dict.fromkeys(Kind.values, "email") | {"daily": "none", "weekly": "none"}
+    client.post("/notifications/settings/", choices)
+    saved = set(Preference.objects.filter(user=person).values_list("kind", flat=True))
+    assert saved == {*Kind.values, "daily"}
 
 
 def test_a_digest_cannot_be_chosen_for_a_digest(client, person):

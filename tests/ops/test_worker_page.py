@@ -98,7 +98,7 @@ def test_a_superuser_sees_the_next_run_and_the_last_failure(staff_client, schedu
     assert response.status_code == 200
     page = response.content.decode()
     assert "Tiến trình nền và lịch chạy" in page
-    assert "Run the sweep, then schedule the next one" in page  # the docstring
+    assert "Dọn các tệp còn sót lại" in page  # the job's name
     shown = date_format(timezone.localtime(waiting.run_after), "SHORT_DATETIME_FORMAT")
     assert shown in page
     jobs = {job.path: job for job in response.context["jobs"]}
@@ -116,6 +116,7 @@ def test_a_superuser_sees_the_next_run_and_the_last_failure(staff_client, schedu
     assert "ValueError: Connection unexpectedly closed" in page
     assert "OldError" not in page and "LongAgoError" not in page
     assert "chưa được lên lịch" not in page
+    assert "không chạy hoặc chưa từng khởi động" not in page
     assert "không có tiến trình nền nào nhận việc" not in page
     mail = response.context["mail"]
     assert mail.notifications_mailed == 1
@@ -156,6 +157,8 @@ def test_a_job_with_no_waiting_run_is_not_scheduled(staff_client, schedule):
     jobs = {job.path: job for job in response.context["jobs"]}
     assert not jobs[SWEEP].scheduled and jobs[CALENDAR].scheduled
     assert response.content.decode().count("chưa được lên lịch") == 1
+    # Said once, at the top, in words.
+    assert "tiến trình nền không chạy hoặc chưa từng khởi động" in response.text
 
 
 def test_a_task_waiting_long_past_its_time_raises_the_warning(staff_client, schedule):

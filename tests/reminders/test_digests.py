@@ -113,7 +113,7 @@ def test_a_reviewer_digest_lists_the_waiting_oldest_first(db, world, queue):
     assert message.to == [world.people.reviewer.email]
     assert message.subject.startswith("[Kiểu Mẫu] Your daily digest,")
     body = message.body
-    assert body.startswith("4 criteria wait for your decision; 2 past their deadline:")
+    assert body.startswith("4 criteria wait for your decision, 2 past their deadline:")
     lines = [line for line in body.splitlines() if line.startswith("- ")]
     assert [line.split(":")[0] for line in lines] == [
         "- An Hưng, criterion 2",
@@ -121,8 +121,8 @@ def test_a_reviewer_digest_lists_the_waiting_oldest_first(db, world, queue):
         "- Phú La, criterion 4",
         "- Phú La, criterion 1",
     ]
-    assert "waiting 23 days — past its deadline of" in lines[0]
-    assert "waiting 11 days — past its deadline of" in lines[1]
+    assert "waiting 23 days — 16 days late (due " in lines[0]
+    assert "waiting 11 days — 4 days late (due " in lines[1]
     assert lines[2].endswith("waiting 7 days")  # due today: not late yet
     assert lines[3].endswith("waiting 2 days")
     assert "/review/" in body or "Review queue: http" in body
@@ -351,7 +351,7 @@ def test_a_dry_run_prints_the_digests_and_sends_nothing(db, world, queue):
     printed = out.getvalue()
     assert f"To: {world.people.reviewer.email}" in printed
     assert "Subject: [Kiểu Mẫu] Your daily digest," in printed
-    assert "4 criteria wait for your decision; 2 past their deadline:" in printed
+    assert "4 criteria wait for your decision, 2 past their deadline:" in printed
     assert "daily: 1 digest(s) would be sent (dry run)." in printed
     assert world.people.idle_reviewer.email not in printed
     assert mail.outbox == []
