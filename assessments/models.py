@@ -700,6 +700,93 @@ class RecognitionEvent(models.Model):
         return f"{self.get_action_display()} — {self.enrolment}"
 
 
+def comment_path(instance: "Comment | None", filename: str) -> str:
+    """A generated storage path for a comment's file, beside the evidence."""
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    today = timezone.now()
+    return f"evidence/comments/{today:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Comment(models.Model):
+    """A message on one criterion of a ward: a reviewer's question, the
+    officer's answer, with a file if need be. It changes no status and is
+    never edited or deleted, like the event log."""
+
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.PROTECT,
+        related_name="comments",
+        verbose_name=_("assessment"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(_("text"))
+    file = models.FileField(
+        _("file"), upload_to=comment_path, max_length=255, blank=True
+    )
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(_("file size in bytes"), default=0)
+    file_sha256 = models.CharField(_("file SHA-256"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["assessment", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(file="", file_sha256="")
+                | models.Q(file_sha256__regex=r"^[0-9a-f]{64}$"),
+                name="comment_file_has_sha256",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.text[:40]}"
+
+
+class ReuseAllowed(models.Model):
+    """A file that may stand in several wards' dossiers of a province (a
+    province-wide plan or directive), as a reviewer said: it is no longer
+    flagged as a copied dossier there."""
+
+    province = models.ForeignKey(
+        "wards.Province",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("province"),
+    )
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    note = models.TextField(_("note"), blank=True)
+    allowed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("allowed by"),
+    )
+    allowed_at = models.DateTimeField(_("allowed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("file allowed in several wards")
+        verbose_name_plural = _("files allowed in several wards")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["province", "sha256"], name="one_reuse_allowance_per_file"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"),
+                name="reuse_allowed_sha256_hex",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province}: {self.sha256[:12]}"
+
+
 class PartialUpload(models.Model):
     """A file arriving in pieces, to be resumed after a dropped connection.
 
@@ -753,3 +840,4 @@ def stored_files() -> Iterator[tuple[str, str]]:
         Evidence.objects.order_by().values_list("file", "sha256").distinct().iterator()
     )
     yield from Decision.objects.exclude(scan="").values_list("scan", "scan_sha256")
+    yield from Comment.objects.exclude(file="").values_list("file", "file_sha256")

@@ -16,6 +16,7 @@ class Kind(models.TextChoices):
     REMINDER = "reminder", _("A deadline coming up")
     ESCALATION = "escalation", _("A deadline passed")
     EXPIRY = "expiry", _("Evidence about to expire or expired")
+    COMMENT = "comment", _("A message on a criterion, or a mention")
 
 
 class Digest(models.TextChoices):

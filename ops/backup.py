@@ -50,7 +50,9 @@ EXCLUDED = [
     "evidence.partialupload",
 ]
 # Format 5: the calendar (`deadlines.*`), the bell (`notifications.*`), the
-# digests (`reminders.sentdigest`), evidence validity and carry-over; format 4
+# digests (`reminders.sentdigest`), evidence validity and carry-over, the
+# comments on criteria (with their files under media/) and the files allowed
+# in several wards; format 4
 # archives had none of them, and restore as they are. Format 4: recognition
 # is decisions (`evidence.decision`, with their scans
 # under media/) and proposals; format 3 archives carried a recognition
