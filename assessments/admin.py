@@ -8,12 +8,14 @@ from core.admin import ReadOnlyAdminMixin
 
 from .models import (
     Assessment,
+    Comment,
     Decision,
     Enrolment,
     Evidence,
     Proposal,
     Quota,
     RecognitionEvent,
+    ReuseAllowed,
     ReviewEvent,
 )
 from .querysets import EnrolmentQuerySet
@@ -116,6 +118,24 @@ class EvidenceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "assessment", "author", "file_name"]
+    list_select_related = [
+        "assessment__enrolment__ward",
+        "assessment__criterion",
+        "author",
+    ]
+    search_fields = ["text", "assessment__enrolment__ward__name"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(ReuseAllowed)
+class ReuseAllowedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["province", "sha256", "allowed_by", "allowed_at"]
+    list_select_related = ["province", "allowed_by"]
 
 
 @admin.register(ReviewEvent)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from access import people
 
-from .models import Assessment, Enrolment, Evidence, ReviewEvent
+from .models import Assessment, Comment, Enrolment, Evidence, ReviewEvent
 
 TEMPLATE = "assessments/ward_dossier.html"
 
@@ -42,12 +42,18 @@ def dossier_context(enrolment: Enrolment) -> dict[str, Any]:
         .prefetch_related(people.with_units("actor"))
         .order_by("created_at", "pk")
     )
+    thread = (
+        Comment.objects.select_related("author")
+        .prefetch_related(people.with_units("author"))
+        .order_by("created_at", "pk")
+    )
     assessments = list(
         Assessment.objects.filter(enrolment=enrolment)
         .select_related("criterion__group")
         .prefetch_related(
             Prefetch("evidence", queryset=evidence, to_attr="evidence_items"),
             Prefetch("events", queryset=events, to_attr="event_items"),
+            Prefetch("comments", queryset=thread, to_attr="comment_items"),
         )
         .order_by("criterion__group__position", "criterion__number")
     )

@@ -121,6 +121,21 @@ class CommentForm(forms.Form):
     )
 
 
+class CommentThreadForm(forms.Form):
+    """A message in a criterion's conversation, with a file if need be."""
+
+    text = forms.CharField(
+        label=_("Message"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Write the message before sending it."),
+            "max_length": _("A message holds at most %(limit_value)d characters."),
+        },
+    )
+    file = forms.FileField(label=_("A file (optional)"), required=False)
+
+
 class QuotaForm(forms.Form):
     province = forms.CharField(max_length=8)
     year = forms.IntegerField(min_value=2000, max_value=2100)

@@ -368,6 +368,12 @@ class Evidence(models.Model):
         ]
         indexes = [
             models.Index(fields=["assessment", "sha256"]),
+            # The same file in other wards' dossiers (assessments.reuse).
+            models.Index(
+                fields=["sha256"],
+                condition=models.Q(withdrawn_at=None),
+                name="evidence_current_sha256",
+            ),
             # Few files have a validity date: the expiry warnings and the
             # dashboards read them from this small index.
             models.Index(

@@ -2,11 +2,13 @@ from django.urls import path
 
 from .views import (
     carryover,
+    comments,
     criterion,
     dossier,
     queue,
     recognition,
     resumable,
+    reuse,
     validity,
     wards,
 )
@@ -43,6 +45,12 @@ urlpatterns = [
         criterion.criterion_detail,
         name="criterion_detail",
     ),
+    path(
+        "wards/<str:code>/<int:year>/<int:number>/comments/",
+        comments.add,
+        name="comment_add",
+    ),
+    path("comments/<int:pk>/file/", comments.comment_file, name="comment_file"),
     path(
         "wards/<str:code>/<int:year>/<int:number>/upload/",
         criterion.upload,
@@ -81,6 +89,11 @@ urlpatterns = [
         name="evidence_require_replacement",
     ),
     path("evidence/<int:pk>/confirm/", carryover.confirm, name="evidence_confirm"),
+    path(
+        "evidence/<int:pk>/allow-reuse/",
+        reuse.allow_reuse,
+        name="evidence_allow_reuse",
+    ),
     path("review/", queue.review_queue, name="review_queue"),
     path("recognition/", recognition.overview, name="recognition"),
     path("recognition/quotas/", recognition.quota_set, name="quota_set"),

@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 from access.people import load_units
 from deadlines.schedule import dates_for
 
-from .. import carryover, resumable, workflow
-from ..forms import CommentForm, ReasonForm, UploadForm
+from .. import carryover, comments, resumable, workflow
+from ..forms import CommentForm, CommentThreadForm, ReasonForm, UploadForm
 from ..models import Assessment, Evidence, ReviewEvent
+from ..reuse import may_allow, reuse_of
 from ..services import attach_evidence
 from ..uploads import INLINE_CONTENT_TYPES, UploadRefused, accept_attribute
 from .steps import take_step
@@ -61,6 +62,10 @@ def _render_criterion(request, assessment, *, reason_form=None, comment_form=Non
         )
     )
     active = [e for e in evidence if e.withdrawn_at is None]
+    # Files also in other wards' dossiers, for those above the ward.
+    reused = reuse_of(active, request.user)
+    for item in active:
+        item.reuse = reused.get(item.pk)
     assessment.expires_on = min(
         (e.valid_until for e in active if e.valid_until), default=None
     )
@@ -71,11 +76,13 @@ def _render_criterion(request, assessment, *, reason_form=None, comment_form=Non
     events = list(
         assessment.events.select_related("actor").order_by("created_at", "pk")
     )
+    thread = list(assessment.comments.select_related("author"))
     # Everyone the page names, with their units, in one query.
     load_units(
         [assessment.reviewer]
         + [event.actor for event in events]
         + [item.uploaded_by for item in evidence]
+        + [comment.author for comment in thread]
     )
     # The reason of the last return stays in view while the ward works on
     # it, files added included, until the criterion is submitted again.
@@ -107,11 +114,15 @@ def _render_criterion(request, assessment, *, reason_form=None, comment_form=Non
                 {"revoke", "return"} & {str(action) for action in actions}
             ),
             "carry_over_offer": offer,
+            "thread": thread,
+            "may_comment": comments.may_comment(request.user, assessment),
+            "thread_form": CommentThreadForm(),
             "due": None
             if assessment.enrolment.is_frozen
             else dates_for(
                 assessment.enrolment.year, assessment.enrolment.ward.province_id
             ).due_of(assessment, timezone.localdate()),
+            "may_allow_reuse": may_allow(request.user, assessment),
             "inline_types": INLINE_CONTENT_TYPES,
             "upload_limits": {
                 "accept": accept_attribute(),

@@ -19,6 +19,7 @@ from wards.models import Ward
 
 from ..filters import ReviewQueueFilter
 from ..models import Assessment, ReviewEvent
+from ..reuse import reused_assessments
 
 ITEMS_PER_PAGE = 50
 
@@ -48,7 +49,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate(now)
     calendars: dict[int, YearCalendar] = {}
+    # Files also in other wards' dossiers: one query for the page.
+    reused = reused_assessments(item.pk for item in page)
     for item in page:
+        item.reused = item.pk in reused
         year = item.enrolment.year
         if year not in calendars:
             calendars[year] = year_calendar(year)

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from access.models import Membership
 from assessments import resumable, workflow
+from assessments.comments import add_comment
 from assessments.models import Evidence
 from notifications.services import notify
 from tests import files
@@ -167,6 +168,12 @@ MATRIX = {
         "/evidence/{expiring}/replace/",
         expect({"reviewer_own"}),
     ),
+    # A file also in ward B's dossier: a reviewer of the province allows it.
+    "evidence_allow_reuse": (
+        "POST",
+        "/evidence/{reused}/allow-reuse/",
+        expect({"reviewer_own"}),
+    ),
     "criterion_carry_over": (
         "POST",
         "/wards/{ward}/{year}/{working}/carry-over/",
@@ -182,6 +189,14 @@ MATRIX = {
         "/wards/{ward}/{year}/carry-over/",
         expect({"officer_own"}),
     ),
+    # The conversation on a criterion: the ward's officers, its reviewers and
+    # the province's leaders write; whoever reads the ward reads its files.
+    "comment_add": (
+        "POST",
+        "/wards/{ward}/{year}/{working}/comments/",
+        expect({"officer_own", "reviewer_own", "leader_own"}),
+    ),
+    "comment_file": ("GET", "/comments/{comment}/file/", expect(READERS)),
     "review_queue": ("GET", "/review/", expect({"reviewer_own", "reviewer_other"})),
     # Recognition. The proposal and decision concern another ward of province
     # A than the officer's, complete and proposed.
@@ -346,6 +361,13 @@ def world(module_db):
         content=files.pdf("2025"),
     )
     set_statuses(last_year, approved=1)
+    # The same file in ward A's and ward B's dossiers, flagged as reuse.
+    officer_other = make_member(Role.OFFICER, ward=other.ward)
+    shared = files.pdf("province-wide")
+    reused = add_file(
+        own.assessments.get(criterion__number=4), officer, "k.pdf", shared
+    )
+    add_file(other.assessments.get(criterion__number=4), officer_other, "k.pdf", shared)
     partial = resumable.start(
         working, officer, name="moi.pdf", size=10, sha256="0" * 64
     )
@@ -370,12 +392,18 @@ def world(module_db):
         proposals=[accepted],
         actor=ministry,
     )
+    comment = add_comment(
+        working,
+        author=officer,
+        text="Kèm bản ký.",
+        upload=files.upload("ky.pdf", files.pdf("ky")),
+    )
     (notification,) = notify(
         [officer], kind="review", key="matrix", title="Phường A", url="/"
     )
     users = {
         "officer_own": officer,
-        "officer_other": make_member(Role.OFFICER, ward=other.ward),
+        "officer_other": officer_other,
         "reviewer_own": reviewer,
         "reviewer_other": make_member(Role.REVIEWER, province=province_b),
         "leader_own": leader,
@@ -395,11 +423,13 @@ def world(module_db):
         "approved": 3,
         "evidence": evidence.pk,
         "expiring": expiring.pk,
+        "reused": reused.pk,
         "partial": partial.pk,
         "complete": complete.ward.code,
         "proposal": proposal.pk,
         "decision": decision.pk,
         "notification": notification.pk,
+        "comment": comment.pk,
         "unenrolled": WardFactory(province=province_a).code,
         "criterion_pk": own.criteria_set.criteria.get(number=1).pk,
     }
@@ -431,6 +461,8 @@ def post_data(key: str, values) -> dict:
         return {"proposal": values["proposal"]}
     if key == "proposal_return":
         return {"reason": "Thiếu", "criteria": [values["criterion_pk"]]}
+    if key == "comment_add":
+        return {"text": "Biên bản ký ngày nào?"}
     if key in ("calendar:post", "calendar_province:post"):
         return {"evidence_due": f"15/12/{values['year']}"}
     if key == "set_language":

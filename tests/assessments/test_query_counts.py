@@ -70,14 +70,18 @@ def sizes(module_db):
 # last proposal and last year's results (its own and its predecessors') in two.
 PAGES = {
     # The ward list, the ward page, the criterion and the queue also read
-    # the year's calendar (one query).
+    # the year's calendar (one query); the dossier and the criterion, the
+    # criterion's conversation (one).
     "ward list": ("national", "/wards/?year=2025", "/wards/?year=2026", 14),
     "ward page": ("national", "/wards/few/", "/wards/many/", 16),
-    "dossier": ("national", "/wards/few/dossier/", "/wards/many/dossier/", 13),
-    "criterion": ("national", "/wards/few/2026/1/", "/wards/many/2026/1/", 12),
+    "dossier": ("national", "/wards/few/dossier/", "/wards/many/dossier/", 14),
+    # The criterion, to those above the ward: other wards holding its files
+    # (one query; the allowances only when some do: none here).
+    "criterion": ("national", "/wards/few/2026/1/", "/wards/many/2026/1/", 14),
     # Who claimed the queue's items, and who did the recent events: 2 queries;
     # the reviewer's province and what it was formed from: 1.
-    "review queue": ("reviewer", "/review/?ward=few", "/review/?ward=many", 17),
+    # Which items have a file also in other wards: 1.
+    "review queue": ("reviewer", "/review/?ward=few", "/review/?ward=many", 18),
 }
 
 

@@ -162,6 +162,7 @@ def test_the_preferences_page_saves_the_choices(db, client):
         "reminder": "none",
         "escalation": "email",
         "expiry": "digest",
+        "comment": "email",
         "daily": "none",
         "weekly": "email",
     }

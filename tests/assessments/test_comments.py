@@ -1,0 +1,144 @@
+"""A conversation on a criterion: a reviewer asks, the officer answers with a
+file, and the criterion's status does not move; mentions ring bells; the
+thread is append-only and in the dossier."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import default_storage
+
+from access.models import Membership
+from assessments import comments, workflow
+from assessments.models import Comment
+from notifications.models import Kind, Notification
+from tests import files
+from tests.factories import add_file, member
+
+Role = Membership.Role
+
+
+@pytest.fixture
+def submitted(assessment, officer, reviewer):
+    add_file(assessment, officer)
+    workflow.submit(assessment, actor=officer)
+    assessment.refresh_from_db()
+    return assessment
+
+
+def bell(user, kind=Kind.COMMENT):
+    return list(
+        Notification.objects.filter(user=user, kind=kind).values_list(
+            "title", flat=True
+        )
+    )
+
+
+def url(assessment) -> str:
+    return assessment.get_absolute_url() + "comments/"
+
+
+def test_a_question_and_an_answer_leave_the_status_as_it_was(
+    client, submitted, officer, reviewer
+):
+    client.force_login(reviewer)
+    response = client.post(url(submitted), {"text": "Biên bản ký ngày nào?"})
+    assert response.status_code == 302
+    (question,) = Comment.objects.filter(assessment=submitted)
+    assert question.author == reviewer and question.text == "Biên bản ký ngày nào?"
+    submitted.refresh_from_db()
+    assert submitted.status == "submitted"
+    assert len(bell(officer)) == 1 and bell(reviewer) == []
+
+    # The officer answers with a file; the reviewer who claimed it hears.
+    workflow.claim(submitted, actor=reviewer)
+    client.force_login(officer)
+    client.post(
+        url(submitted),
+        {
+            "text": "Ngày 12/3, bản ký kèm theo.",
+            "file": files.upload("ky.pdf", files.pdf("ky")),
+        },
+    )
+    answer = Comment.objects.filter(assessment=submitted).latest("pk")
+    assert answer.file_name == "ky.pdf" and len(answer.file_sha256) == 64
+    assert default_storage.exists(answer.file.name)
+    submitted.refresh_from_db()
+    assert submitted.status == "submitted" and submitted.reviewer == reviewer
+    assert len(bell(reviewer)) == 1
+    page = client.get(submitted.get_absolute_url()).content.decode()
+    assert "Biên bản ký ngày nào?" in page and "ky.pdf" in page
+    assert submitted.events.filter(action="return").count() == 0
+
+
+def test_a_mention_tells_someone_who_takes_part_only(
+    submitted, officer, reviewer, leader, other_enrolment
+):
+    stranger = member(Role.OFFICER, ward=other_enrolment.ward)
+    comments.add_comment(
+        submitted,
+        author=reviewer,
+        text=" ".join(f"@{user.username}" for user in (leader, stranger, reviewer))
+        + " xin ý kiến.",
+    )
+    assert len(bell(leader)) == 1
+    assert bell(stranger) == []
+    assert bell(reviewer) == []  # nobody is told of their own message
+    assert len(bell(officer)) == 1  # the ward, as always
+
+
+def test_who_may_write_and_read(
+    client, submitted, officer, reviewer, national, other_enrolment
+):
+    comments.add_comment(
+        submitted,
+        author=officer,
+        text="Kèm tệp.",
+        upload=files.upload("a.pdf", files.pdf("a")),
+    )
+    comment = Comment.objects.get()
+    outsider = member(Role.OFFICER, ward=other_enrolment.ward)
+    client.force_login(outsider)
+    assert client.post(url(submitted), {"text": "x"}).status_code == 404
+    assert client.get(f"/comments/{comment.pk}/file/").status_code == 404
+    # A national leader reads the thread and its file, and does not write.
+    client.force_login(national)
+    assert client.get(f"/comments/{comment.pk}/file/").status_code == 200
+    assert client.post(url(submitted), {"text": "x"}).status_code == 404
+    page = client.get(submitted.get_absolute_url()).content.decode()
+    assert "Kèm tệp." in page and 'name="text"' not in page
+    assert Comment.objects.count() == 1
+
+
+def test_bad_messages_and_files_are_refused_and_nothing_is_kept(
+    client, submitted, reviewer
+):
+    client.force_login(reviewer)
+    response = client.post(url(submitted), {"text": "  "}, follow=True)
+    assert "Hãy viết nội dung" in response.content.decode()
+    response = client.post(
+        url(submitted),
+        {"text": "Xem tệp", "file": files.upload("x.pdf", b"not a pdf at all")},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "không phải là tệp PDF" in response.content.decode()
+    response = client.post(url(submitted), {"text": "x" * 4001}, follow=True)
+    assert "4000" in response.content.decode()
+    assert not Comment.objects.exists()
+    kept = Path(default_storage.location) / "evidence" / "comments"
+    assert not kept.exists() or not [p for p in kept.rglob("*") if p.is_file()]
+
+
+def test_the_thread_is_in_the_dossier_and_cannot_be_changed(
+    client, submitted, reviewer, national
+):
+    comments.add_comment(submitted, author=reviewer, text="Thiếu chữ ký.")
+    client.force_login(national)
+    dossier = client.get(f"/wards/{submitted.enrolment.ward.code}/dossier/")
+    assert "Thiếu chữ ký." in dossier.content.decode()
+    # No page edits or deletes a comment; the admin only reads them.
+    from django.contrib import admin
+
+    read_only = admin.site._registry[Comment]
+    assert not read_only.has_change_permission(None)
+    assert not read_only.has_delete_permission(None)
