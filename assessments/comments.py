@@ -34,7 +34,11 @@ MENTION = re.compile(r"@([\w.@+-]+)")
 
 def may_comment(user: Any, assessment: Assessment) -> bool:
     """The ward's officers, the reviewers of the criterion's group in its
-    province and the province's leaders take part; others only read."""
+    province and the province's leaders take part; others only read. Nobody
+    writes while the ward is proposed or recognised: the thread is printed
+    in its dossier, which is frozen then."""
+    if assessment.enrolment.is_frozen:
+        return False
     scope = scope_of(user)
     ward = assessment.enrolment.ward
     return (
@@ -63,12 +67,18 @@ def add_comment(
         )
     comment = Comment(assessment=assessment, author=author, text=text)
     stored = _store(upload, comment) if upload is not None else None
+    committing = False
     try:
         with transaction.atomic():
             comment.save()
             _tell(comment)
+            committing = True
     except BaseException:
-        if stored is not None:
+        if stored is not None and committing:
+            # The commit's outcome is unknown: the file stays, and the sweep
+            # removes it if no row came to point at it.
+            logger.warning("Commit of a comment failed; its file is kept: %s", stored)
+        elif stored is not None:
             default_storage.delete(stored)
         raise
     return comment
@@ -109,25 +119,28 @@ def told_of(comment: Comment) -> list[Any]:
     ward = assessment.enrolment.ward
     User = get_user_model()
     if scope_of(comment.author).is_officer_of(ward.pk):
-        if assessment.reviewer_id:
-            people = User.objects.filter(pk=assessment.reviewer_id)
-        else:
-            people = User.objects.filter(
-                pk__in=Membership.objects.reviewers_for(
-                    province_id=ward.province_id, group_id=assessment.criterion.group_id
-                ).values("user")
-            )
+        reviewers = User.objects.filter(
+            pk__in=Membership.objects.reviewers_for(
+                province_id=ward.province_id, group_id=assessment.criterion.group_id
+            ).values("user")
+        )
+        # The reviewer who claimed it, while they still review it; else all.
+        claimed = reviewers.filter(pk__in=[assessment.reviewer_id])
+        people = claimed if claimed.exists() else reviewers
     else:
         people = User.objects.filter(
             pk__in=Membership.objects.officers_of(ward.pk).values("user")
         )
     names = set(MENTION.findall(comment.text))
-    mentioned = [
-        user
-        for user in User.objects.filter(username__in=names, is_active=True)
+    # Everyone told takes part: a membership that changed since tells nothing.
+    everyone = {
+        user.pk: user
+        for user in [
+            *people.filter(is_active=True),
+            *User.objects.filter(username__in=names, is_active=True),
+        ]
         if may_comment(user, assessment)
-    ]
-    everyone = {user.pk: user for user in [*people.filter(is_active=True), *mentioned]}
+    }
     everyone.pop(comment.author_id, None)
     return list(everyone.values())
 

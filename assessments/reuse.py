@@ -101,13 +101,15 @@ def shows_reuse(user: Any, province_id: int) -> bool:
 
 def may_allow(user: Any, assessment: Assessment) -> bool:
     """Whether `user` may allow the files of `assessment` in several wards of
-    its province: a reviewer of the province for the criterion's group.
+    its province: a reviewer of the whole province. An allowance holds for
+    the file in every criterion of the province, so a reviewer of some
+    groups only may not lift the flag from the others'.
 
-    Needs the assessment's enrolment, ward and criterion.
+    Needs the assessment's enrolment and ward.
     """
-    return scope_of(user).reviews_group(
-        assessment.enrolment.ward.province_id, assessment.criterion.group_id
-    )
+    reviews = scope_of(user).reviews
+    province_id = assessment.enrolment.ward.province_id
+    return province_id in reviews and reviews[province_id] is None
 
 
 def _elsewhere(sha256: Any, ward_id: Any, file: Any) -> QuerySet[Evidence]:

@@ -139,9 +139,9 @@ def submit(assessment: Assessment, *, actor: Any) -> Outcome:
 
     def check(locked: Assessment) -> None:
         current = list(
-            locked.evidence.filter(withdrawn_at=None).only(
-                "original_name", "valid_until", "carried_from", "confirmed_at"
-            )
+            locked.evidence.filter(withdrawn_at=None)
+            .only("original_name", "valid_until", "carried_from", "confirmed_at")
+            .order_by("uploaded_at", "pk")
         )
         if not current:
             raise WorkflowError(

@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 
 from access.models import Membership
 from assessments import comments, workflow
-from assessments.models import Comment
+from assessments.models import Comment, Enrolment
 from notifications.models import Kind, Notification
 from tests import files
 from tests.factories import add_file, member
@@ -142,3 +142,78 @@ def test_the_thread_is_in_the_dossier_and_cannot_be_changed(
     read_only = admin.site._registry[Comment]
     assert not read_only.has_change_permission(None)
     assert not read_only.has_delete_permission(None)
+
+
+def test_a_reviewer_who_no_longer_reviews_it_is_not_told(
+    submitted, officer, reviewer, other_province
+):
+    """The reviewer who claimed it moved to another province: the message
+    goes to those who review it now, not to them."""
+    workflow.claim(submitted, actor=reviewer)
+    Membership.objects.filter(user=reviewer).update(province=other_province)
+    successor = member(Role.REVIEWER, province=submitted.enrolment.ward.province)
+    comments.add_comment(submitted, author=officer, text="Bí mật của phường.")
+    assert bell(reviewer) == []
+    assert len(bell(successor)) == 1
+
+
+def test_nobody_writes_while_the_ward_is_proposed(client, submitted, officer):
+    Enrolment.objects.filter(pk=submitted.enrolment_id).update(stage="proposed")
+    submitted.refresh_from_db()
+    client.force_login(officer)
+    assert client.post(url(submitted), {"text": "Thêm"}).status_code == 404
+    assert 'name="text"' not in client.get(submitted.get_absolute_url()).text
+    assert not Comment.objects.exists()
+
+
+def test_a_failure_before_the_commit_leaves_no_file(submitted, officer, monkeypatch):
+    from django.db import OperationalError
+
+    stored = []
+    real_store = comments._store
+
+    def remember(upload, comment):
+        stored.append(real_store(upload, comment))
+        return stored[-1]
+
+    def fails(comment):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(comments, "_store", remember)
+    monkeypatch.setattr(comments, "_tell", fails)
+    with pytest.raises(OperationalError):
+        comments.add_comment(
+            submitted,
+            author=officer,
+            text="x",
+            upload=files.upload("k.pdf", files.pdf("k")),
+        )
+    assert not default_storage.exists(stored[0])
+    assert not Comment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_is_kept_when_the_commit_outcome_is_unknown(
+    submitted, officer, monkeypatch
+):
+    """The commit may have gone through: the file stays (the sweep removes
+    it if no row points at it), so a saved comment never loses its file."""
+    from django.db import OperationalError, connection
+
+    real_commit = connection.commit
+
+    def commit_then_fail():
+        real_commit()
+        raise OperationalError("the connection was lost after COMMIT")
+
+    monkeypatch.setattr(connection, "commit", commit_then_fail)
+    with pytest.raises(OperationalError):
+        comments.add_comment(
+            submitted,
+            author=officer,
+            text="x",
+            upload=files.upload("k.pdf", files.pdf("k")),
+        )
+    monkeypatch.undo()
+    (comment,) = Comment.objects.all()
+    assert default_storage.exists(comment.file.name)

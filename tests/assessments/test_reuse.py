@@ -93,6 +93,7 @@ def world(module_db):
         "alone": alone,
         "officer": officer,
         "reviewer": member(Role.REVIEWER, province=thanh_hoa),
+        "colleague": member(Role.REVIEWER, province=thanh_hoa),
         "reviewer_b": member(Role.REVIEWER, province=thanh_hoa, groups=[group_b]),
         "reviewer_a": member(Role.REVIEWER, province=thanh_hoa, groups=[group_a]),
         "reviewer_hn": member(Role.REVIEWER, province=ha_noi),
@@ -200,7 +201,7 @@ def test_an_allowed_file_is_no_longer_flagged_in_that_province_only(client, worl
     assert FLAG in page(client, world["national"], world["items"]["Phường Cầu"])
 
     # Again, or by a colleague at the same moment: the same allowance.
-    response = allow(client, world["reviewer_a"], item, note="khác")
+    response = allow(client, world["colleague"], item, note="khác")
     assert ReuseAllowed.objects.get() == allowed
     assert ReuseAllowed.objects.get().note == "Kế hoạch của tỉnh"
     again = client.get(response["Location"]).content.decode()
@@ -209,8 +210,17 @@ def test_an_allowed_file_is_no_longer_flagged_in_that_province_only(client, worl
 
 def test_who_may_allow_a_file(client, world):
     item = world["items"]["Phường An"]
-    # Not a reviewer of the province, or not of the criterion's group.
-    for who in ("reviewer_b", "reviewer_hn", "leader", "officer", "national"):
+    # Not a reviewer of the whole province: the allowance would lift the flag
+    # from every group's criteria, so a reviewer of some groups may not, even
+    # of the criterion's own (group A).
+    for who in (
+        "reviewer_a",
+        "reviewer_b",
+        "reviewer_hn",
+        "leader",
+        "officer",
+        "national",
+    ):
         assert allow(client, world[who], item).status_code == 404, who
     assert not ReuseAllowed.objects.exists()
     assert ALLOW_FORM not in page(client, world["reviewer_b"], item)
@@ -220,9 +230,9 @@ def test_who_may_allow_a_file(client, world):
     assert response.status_code == 302
     assert "is in no other ward" in (client.get(response["Location"]).content.decode())
     assert not ReuseAllowed.objects.exists()
-    # A reviewer of the criterion's group may.
-    assert allow(client, world["reviewer_a"], item).status_code == 302
-    assert ReuseAllowed.objects.get().allowed_by == world["reviewer_a"]
+    # A reviewer of the whole province may.
+    assert allow(client, world["reviewer"], item).status_code == 302
+    assert ReuseAllowed.objects.get().allowed_by == world["reviewer"]
 
 
 def test_the_allowance_is_taken_once_when_two_allow_at_once(world, monkeypatch):
@@ -240,7 +250,7 @@ def test_the_allowance_is_taken_once_when_two_allow_at_once(world, monkeypatch):
         return real_get(self, *args, **kwargs)
 
     monkeypatch.setattr(QuerySet, "get", missed_once)
-    second, created = reuse.allow(item, actor=world["reviewer_a"], note="hai")
+    second, created = reuse.allow(item, actor=world["colleague"], note="hai")
     assert (second, created) == (first, False)
     assert ReuseAllowed.objects.count() == 1
 
