@@ -133,6 +133,12 @@ def told_of(comment: Comment) -> list[Any]:
         )
     names = set(MENTION.findall(comment.text))
     # Everyone told takes part: a membership that changed since tells nothing.
+    reached = {
+        user.get_username()
+        for user in User.objects.filter(username__in=names, is_active=True)
+        if may_comment(user, assessment)
+    }
+    comment.not_told = sorted(names - reached - {comment.author.get_username()})
     everyone = {
         user.pk: user
         for user in [

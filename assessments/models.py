@@ -348,6 +348,16 @@ class Evidence(models.Model):
         verbose_name=_("confirmed by"),
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # A new version of a file: the one it replaces is withdrawn, and kept
+    # with its hash as an earlier revision.
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("replaces"),
+    )
 
     objects = EvidenceQuerySet.as_manager()
 
@@ -417,6 +427,7 @@ class ReviewEvent(models.Model):
         SET_VALIDITY = "set_validity", _("set the validity date of evidence")
         CARRY_OVER = "carry_over", _("carried evidence over from last year")
         CONFIRM_EVIDENCE = "confirm_evidence", _("confirmed carried-over evidence")
+        REPLACE_EVIDENCE = "replace_evidence", _("uploaded a new version of evidence")
 
     assessment = models.ForeignKey(
         Assessment,
@@ -738,6 +749,10 @@ class Comment(models.Model):
     file_size = models.PositiveBigIntegerField(_("file size in bytes"), default=0)
     file_sha256 = models.CharField(_("file SHA-256"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    # The @names a new comment mentioned and that were not told, because
+    # they take no part (set by `comments.told_of`; not stored).
+    not_told: list[str] = []
 
     class Meta:
         verbose_name = _("comment")

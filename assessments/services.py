@@ -238,3 +238,37 @@ def _without_twins(rows: list[Evidence], result: Attached) -> list[Evidence]:
         first[row.sha256] = row.original_name
         kept.append(row)
     return kept
+
+
+def replace_evidence(*, evidence: Evidence, upload: File, actor: Any) -> Evidence:
+    """Store `upload` as the next version of `evidence` (which is withdrawn
+    and kept, with its hash, as the earlier revision). Its description and
+    dates carry on. Raises as `attach_evidence` does, and DuplicateEvidence
+    for the same content; nothing is stored then.
+    """
+    assessment = evidence.assessment
+    if not workflow.may(actor, workflow.Action.REPLACE_EVIDENCE, assessment):
+        raise workflow.NotAllowed(_("You are not allowed to do this."))
+    kind = check_upload(upload)
+    stored: list[str] = []
+    committing = False
+    try:
+        row = _store(
+            upload, kind, stored, evidence.description, evidence.document_date, actor
+        )
+        row.valid_until = evidence.valid_until
+        with transaction.atomic():
+            workflow.replace_evidence(row, evidence, actor=actor)
+            committing = True
+    except BaseException:
+        if committing:
+            logger.warning(
+                "Commit of a new version failed with an unknown outcome; its file "
+                "is kept for the sweep: %s",
+                ", ".join(stored),
+            )
+        else:
+            for name in stored:
+                default_storage.delete(name)
+        raise
+    return row

@@ -81,6 +81,11 @@ urlpatterns = [
     ),
     path("evidence/<int:pk>/withdraw/", criterion.withdraw, name="evidence_withdraw"),
     path(
+        "evidence/<int:pk>/new-version/",
+        criterion.new_version,
+        name="evidence_new_version",
+    ),
+    path(
         "evidence/<int:pk>/validity/", validity.set_validity, name="evidence_validity"
     ),
     path(

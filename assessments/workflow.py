@@ -70,6 +70,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
         frozenset({Status.NOT_STARTED, Status.IN_PROGRESS, Status.RETURNED}),
         None,
     ),
+    Action.REPLACE_EVIDENCE: (
+        frozenset({Status.NOT_STARTED, Status.IN_PROGRESS, Status.RETURNED}),
+        Status.IN_PROGRESS,
+    ),
 }
 OFFICER_ACTIONS = {
     Action.ADD_EVIDENCE,
@@ -78,6 +82,7 @@ OFFICER_ACTIONS = {
     Action.SET_VALIDITY,
     Action.CARRY_OVER,
     Action.CONFIRM_EVIDENCE,
+    Action.REPLACE_EVIDENCE,
 }
 REVIEWER_ACTIONS = {Action.CLAIM, Action.APPROVE, Action.RETURN, Action.REVOKE}
 # Taken by whoever decides the ward's proposal, never from the criterion page.
@@ -470,6 +475,49 @@ def _current_evidence(evidence: Evidence, locked: Assessment) -> Evidence:
     if current.withdrawn_at is not None:
         raise WorkflowError(_("This evidence has been withdrawn."))
     return current
+
+
+def replace_evidence(new: Evidence, old: Evidence, *, actor: Any) -> Outcome:
+    """Put `new` in the dossier as the next version of `old`, which is
+    withdrawn and kept as the earlier revision; called by
+    `services.replace_evidence` inside the transaction that creates `new`.
+    The same content as any current file is refused, as for an upload."""
+
+    def check(locked: Assessment) -> None:
+        current = Evidence.objects.select_for_update().get(pk=old.pk)
+        if current.assessment_id != locked.pk:
+            raise NotAllowed(_("This evidence belongs to another criterion."))
+        if current.withdrawn_at is not None:
+            raise WorkflowError(
+                _("This evidence has been withdrawn or replaced already.")
+            )
+        twin = (
+            locked.evidence.filter(withdrawn_at=None, sha256=new.sha256)
+            .only("original_name")
+            .first()
+        )
+        if twin is not None:
+            raise DuplicateEvidence(
+                _("“%(name)s” is already in this dossier as “%(existing)s”.")
+                % {"name": new.original_name, "existing": twin.original_name}
+            )
+
+    def attach(locked: Assessment) -> None:
+        new.replaces = old
+        _attach(new, locked)
+
+    def change(locked: Assessment, now: dt.datetime) -> None:
+        Evidence.objects.filter(pk=old.pk).update(withdrawn_at=now, withdrawn_by=actor)
+
+    return _transition(
+        old.assessment,
+        Action.REPLACE_EVIDENCE,
+        actor,
+        comment=f"{old.original_name} → {new.original_name}",
+        check=check,
+        before_change=attach,
+        change=change,
+    )
 
 
 def _transition(

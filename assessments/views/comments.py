@@ -14,6 +14,7 @@ from ..forms import CommentThreadForm
 from ..models import Assessment, Comment
 from ..uploads import UploadRefused
 from ..workflow import NotAllowed, WorkflowError
+from . import criterion
 from .criterion import assessment_or_404
 
 
@@ -26,10 +27,8 @@ def add(request: HttpRequest, code: str, year: int, number: int):
         raise Http404
     form = CommentThreadForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
-        return redirect(assessment.get_absolute_url() + "#comments")
+        # Said in the form, beside what was typed, which stays.
+        return criterion._render_criterion(request, assessment, thread_form=form)
     try:
         comment = comments.add_comment(
             assessment,
@@ -40,9 +39,15 @@ def add(request: HttpRequest, code: str, year: int, number: int):
     except NotAllowed:
         raise Http404 from None
     except (WorkflowError, UploadRefused) as exc:
-        messages.error(request, getattr(exc, "message", None) or str(exc))
-        return redirect(assessment.get_absolute_url() + "#comments")
+        form.add_error(None, getattr(exc, "message", None) or str(exc))
+        return criterion._render_criterion(request, assessment, thread_form=form)
     messages.success(request, _("Your message is added; the status is unchanged."))
+    if comment.not_told:
+        messages.warning(
+            request,
+            _("Not told, as they do not take part in this criterion: %(names)s.")
+            % {"names": ", ".join(f"@{name}" for name in comment.not_told)},
+        )
     return redirect(assessment.get_absolute_url() + f"#comment-{comment.pk}")
 
 

@@ -16,9 +16,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from access.people import load_units
+from access.scope import scope_of
 from deadlines.schedule import dates_for
 
-from .. import carryover, comments, resumable, workflow
+from .. import carryover, comments, resumable, services, workflow
 from ..forms import CommentForm, CommentThreadForm, ReasonForm, UploadForm
 from ..models import Assessment, Evidence, ReviewEvent
 from ..reuse import may_allow, reuse_of
@@ -54,7 +55,9 @@ def criterion_detail(request: HttpRequest, code: str, year: int, number: int):
     return _render_criterion(request, assessment)
 
 
-def _render_criterion(request, assessment, *, reason_form=None, comment_form=None):
+def _render_criterion(
+    request, assessment, *, reason_form=None, comment_form=None, thread_form=None
+):
     actions = workflow.available_actions(request.user, assessment)
     evidence = list(
         assessment.evidence.select_related(
@@ -62,6 +65,15 @@ def _render_criterion(request, assessment, *, reason_form=None, comment_form=Non
         )
     )
     active = [e for e in evidence if e.withdrawn_at is None]
+    # Each file's earlier versions, newest first, from the rows read above.
+    by_pk = {e.pk: e for e in evidence}
+    replaced = {e.replaces_id for e in evidence if e.replaces_id}
+    for item in evidence:
+        item.revisions = []
+        earlier = by_pk.get(item.replaces_id)
+        while earlier is not None:
+            item.revisions.append(earlier)
+            earlier = by_pk.get(earlier.replaces_id)
     # Files also in other wards' dossiers, for those above the ward.
     reused = reuse_of(active, request.user)
     for item in active:
@@ -93,7 +105,7 @@ def _render_criterion(request, assessment, *, reason_form=None, comment_form=Non
         if event.action in (Action.RETURN, Action.REVOKE, Action.REOPEN):
             open_return = event
             break
-    status = 400 if (reason_form or comment_form) else 200
+    status = 400 if (reason_form or comment_form or thread_form) else 200
     return render(
         request,
         "assessments/criterion_detail.html",
@@ -103,7 +115,12 @@ def _render_criterion(request, assessment, *, reason_form=None, comment_form=Non
             "ward": assessment.enrolment.ward,
             "enrolment": assessment.enrolment,
             "active_evidence": active,
-            "withdrawn_evidence": [e for e in evidence if e.withdrawn_at is not None],
+            # Withdrawn, not replaced: earlier versions show under theirs.
+            "withdrawn_evidence": [
+                e
+                for e in evidence
+                if e.withdrawn_at is not None and e.pk not in replaced
+            ],
             "events": events,
             "last_return": open_return,
             "actions": {str(action) for action in actions},
@@ -116,7 +133,10 @@ def _render_criterion(request, assessment, *, reason_form=None, comment_form=Non
             "carry_over_offer": offer,
             "thread": thread,
             "may_comment": comments.may_comment(request.user, assessment),
-            "thread_form": CommentThreadForm(),
+            "thread_form": thread_form or CommentThreadForm(),
+            "officer_view": scope_of(request.user).is_officer_of(
+                assessment.enrolment.ward_id
+            ),
             "due": None
             if assessment.enrolment.is_frozen
             else dates_for(
@@ -298,6 +318,38 @@ def evidence_or_404(request: HttpRequest, pk: int) -> Evidence:
         ),
         pk=pk,
     )
+
+
+@require_POST
+@login_required
+def new_version(request: HttpRequest, pk: int):
+    """Upload a new version of a file: the old one is kept as an earlier
+    revision, and the reviewer sees what changed."""
+    evidence = evidence_or_404(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        if not workflow.may(request.user, Action.REPLACE_EVIDENCE, evidence.assessment):
+            raise Http404
+        messages.error(request, _("Choose the file of the new version."))
+        return redirect(evidence.assessment)
+    try:
+        new = services.replace_evidence(
+            evidence=evidence, upload=upload, actor=request.user
+        )
+    except workflow.NotAllowed:
+        raise Http404 from None
+    except (workflow.WorkflowError, UploadRefused) as exc:
+        messages.error(request, getattr(exc, "message", None) or str(exc))
+    else:
+        messages.success(
+            request,
+            _(
+                "“%(new)s” is the new version of “%(old)s”, which is kept in its "
+                "history."
+            )
+            % {"new": new.original_name, "old": evidence.original_name},
+        )
+    return redirect(evidence.assessment)
 
 
 @require_POST

@@ -146,6 +146,11 @@ MATRIX = {
     ),
     "evidence_download": ("GET", "/evidence/{evidence}/", expect(READERS)),
     "evidence_view": ("GET", "/evidence/{evidence}/view/", expect(READERS)),
+    "evidence_new_version": (
+        "POST",
+        "/evidence/{evidence}/new-version/",
+        expect({"officer_own"}),
+    ),
     "evidence_withdraw": (
         "POST",
         "/evidence/{evidence}/withdraw/",
@@ -439,6 +444,8 @@ def world(module_db):
 def post_data(key: str, values) -> dict:
     if key == "criterion_upload":
         return {"files": [files.upload("moi.pdf", files.pdf("new"))]}
+    if key == "evidence_new_version":
+        return {"file": files.upload("v2.pdf", files.pdf("new version"))}
     if key == "evidence_validity":
         return {"valid_until": "31/12/2027"}
     if key == "ward_carry_over:post":

@@ -113,20 +113,30 @@ def test_bad_messages_and_files_are_refused_and_nothing_is_kept(
     client, submitted, reviewer
 ):
     client.force_login(reviewer)
-    response = client.post(url(submitted), {"text": "  "}, follow=True)
+    response = client.post(url(submitted), {"text": "  "})
+    assert response.status_code == 400
     assert "Hãy viết nội dung" in response.content.decode()
+    # Said in the form, with what was typed kept.
     response = client.post(
         url(submitted),
-        {"text": "Xem tệp", "file": files.upload("x.pdf", b"not a pdf at all")},
-        follow=True,
+        {"text": "Xem tệp đính kèm", "file": files.upload("x.pdf", b"not a pdf")},
     )
-    assert response.status_code == 200
-    assert "không phải là tệp PDF" in response.content.decode()
-    response = client.post(url(submitted), {"text": "x" * 4001}, follow=True)
-    assert "4000" in response.content.decode()
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "không phải là tệp PDF" in page and ">Xem tệp đính kèm</textarea>" in page
+    response = client.post(url(submitted), {"text": "x" * 4001})
+    assert response.status_code == 400 and "4000" in response.content.decode()
     assert not Comment.objects.exists()
     kept = Path(default_storage.location) / "evidence" / "comments"
     assert not kept.exists() or not [p for p in kept.rglob("*") if p.is_file()]
+
+
+def test_the_writer_hears_whom_a_mention_did_not_reach(client, submitted, reviewer):
+    client.force_login(reviewer)
+    response = client.post(
+        url(submitted), {"text": "@khong-co-ai và @demo xin xem."}, follow=True
+    )
+    assert "@demo, @khong-co-ai" in response.content.decode()
 
 
 def test_the_thread_is_in_the_dossier_and_cannot_be_changed(

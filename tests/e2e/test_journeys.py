@@ -40,7 +40,7 @@ def progress_on(page, url: str) -> str:
 
 def upload(page) -> str:
     """Send the upload form; the outcome, said at the top of the new page."""
-    page.click("form[enctype] button[type=submit]")
+    page.click("form.upload-form button[type=submit]")
     outcome = page.locator("#messages")
     outcome.wait_for()
     return outcome.inner_text()
@@ -156,7 +156,7 @@ def test_phone_pages_need_no_sideways_scrolling(open_page, returned_last_week):
         assert page.evaluate("document.documentElement.scrollWidth") <= width, url
         controls = ["nav.main-nav a", "form.logout button", "button[value=en]"]
         if url == CRITERION:
-            controls += ["input[name=files]", "form[enctype] button[type=submit]"]
+            controls += ["input[name=files]", "form.upload-form button[type=submit]"]
         else:
             controls += [f"a[href='{CRITERION}']"]
         for selector in controls:

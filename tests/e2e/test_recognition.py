@@ -77,7 +77,7 @@ def test_a_ward_goes_from_complete_to_recognised(open_page, kien_hung, tmp_path)
     signed = tmp_path / "Biên bản đã ký.pdf"
     signed.write_bytes(files.pdf("signed"))
     page.set_input_files("input[name=files]", str(signed))
-    page.click("form[enctype] button[type=submit]")
+    page.click("form.upload-form button[type=submit]")
     said(page)
     page.click("form[action$='/submit/'] button")
     said(page)

@@ -79,7 +79,7 @@ def test_files_that_cannot_be_sent_are_said_before_sending(
     listed = page.inner_text(".upload-files")
     assert "Không phải loại tệp được nhận" in listed
     assert "Tệp này rỗng" in listed
-    page.click("form[enctype] button[type=submit]")
+    page.click("form.upload-form button[type=submit]")
     assert "Chọn ít nhất một tệp gửi được." in page.inner_text(".upload-files")
     assert requests == []  # nothing went to the server
     assert not criterion.evidence.filter(original_name__in=NAMES).exists()
@@ -92,11 +92,11 @@ def test_cancel_stops_sending_and_leaves_nothing(open_page, criterion, tmp_path)
     scan = tmp_path / "lon.pdf"
     big_pdf(scan, 2)
     page.set_input_files("input[name=files]", str(scan))
-    page.click("form[enctype] button[type=submit]")
+    page.click("form.upload-form button[type=submit]")
     page.wait_for_function("() => !document.querySelector('.upload-cancel').hidden")
     page.click(".upload-cancel")
     assert "Đã hủy. Không có gì được thêm." in page.inner_text(".upload-files")
-    assert page.is_enabled("form[enctype] button[type=submit]")
+    assert page.is_enabled("form.upload-form button[type=submit]")
     assert not criterion.evidence.filter(original_name__in=NAMES).exists()
 
 
