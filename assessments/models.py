@@ -378,11 +378,11 @@ class Evidence(models.Model):
         ]
         indexes = [
             models.Index(fields=["assessment", "sha256"]),
-            # The same file in other wards' dossiers (assessments.reuse).
+            # The same content in other wards' dossiers (assessments.reuse).
             models.Index(
-                fields=["sha256"],
+                fields=["sha256", "file"],
                 condition=models.Q(withdrawn_at=None),
-                name="evidence_current_sha256",
+                name="evidence_current_content",
             ),
             # Few files have a validity date: the expiry warnings and the
             # dashboards read them from this small index.

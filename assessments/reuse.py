@@ -23,8 +23,7 @@ from typing import Any, NamedTuple
 from django.db.models import (
     BooleanField,
     Case,
-    Exists,
-    OuterRef,
+    Q,
     QuerySet,
     Value,
     When,
@@ -113,12 +112,27 @@ def may_allow(user: Any, assessment: Assessment) -> bool:
 
 
 def _elsewhere(sha256: Any, ward_id: Any, file: Any) -> QuerySet[Evidence]:
-    """Current evidence of other wards with this content, uploaded there."""
+    """Current evidence of other wards with this content, uploaded there.
+
+    "Another stored file" is written as two ranges (before it, after it),
+    which the index on (sha256, file) finds at once, however many rows
+    point at this very file (a file carried over year after year)."""
     return (
         Evidence.objects.filter(sha256=sha256, withdrawn_at=None)
+        .filter(Q(file__lt=file) | Q(file__gt=file))
         .exclude(assessment__enrolment__ward_id=ward_id)
-        .exclude(file=file)
     )
+
+
+def _other_files(pairs: Iterable[tuple[str, str]]) -> Q:
+    """Current evidence with one of these contents in another stored file,
+    for (sha256, file) pairs: each as two ranges of the index on
+    (sha256, file), with the values written out, so that the database plans
+    each by its own figures (a file shared by many rows is then no cost)."""
+    found = Q(pk__in=[])
+    for sha256, file in pairs:
+        found |= Q(sha256=sha256, file__lt=file) | Q(sha256=sha256, file__gt=file)
+    return found & Q(withdrawn_at=None)
 
 
 def reuse_of(items: Sequence[Evidence], viewer: Any) -> dict[int, Reuse]:
@@ -152,7 +166,7 @@ def reuse_of(items: Sequence[Evidence], viewer: Any) -> dict[int, Reuse]:
     rows = [
         _Row(*values)
         for values in Evidence.objects.filter(
-            sha256__in={item.sha256 for item in mine}, withdrawn_at=None
+            _other_files({(item.sha256, item.file.name or "") for item in mine})
         )
         .order_by()
         .annotate(in_scope=in_scope)
@@ -234,24 +248,42 @@ def reuse_of(items: Sequence[Evidence], viewer: Any) -> dict[int, Reuse]:
 def reused_assessments(assessment_ids: Iterable[int]) -> set[int]:
     """Of these assessments, those with a current file that also stands in
     another ward's current evidence and is not allowed in their province:
-    the review queue's flag, in one query whatever the number of rows."""
-    allowed = ReuseAllowed.objects.filter(
-        province_id=OuterRef("assessment__enrolment__ward__province_id"),
-        sha256=OuterRef("sha256"),
-    )
-    elsewhere = _elsewhere(
-        OuterRef("sha256"), OuterRef("assessment__enrolment__ward_id"), OuterRef("file")
-    )
-    return set(
+    the review queue's flag. Two queries whatever the number of rows (a
+    third for the allowances when a file is found elsewhere)."""
+    items = list(
         Evidence.objects.filter(
             assessment_id__in=list(assessment_ids), withdrawn_at=None
+        ).values_list(
+            "assessment_id",
+            "sha256",
+            "file",
+            "assessment__enrolment__ward_id",
+            "assessment__enrolment__ward__province_id",
         )
-        .filter(Exists(elsewhere))
-        .exclude(Exists(allowed))
-        .order_by()
-        .values_list("assessment_id", flat=True)
-        .distinct()
     )
+    if not items:
+        return set()
+    elsewhere: dict[str, list[tuple[str, int]]] = {}
+    for sha256, file, ward_id in Evidence.objects.filter(
+        _other_files({(sha256, file) for _a, sha256, file, _w, _p in items})
+    ).values_list("sha256", "file", "assessment__enrolment__ward_id"):
+        elsewhere.setdefault(sha256, []).append((file, ward_id))
+    if not elsewhere:
+        return set()
+    allowed = set(
+        ReuseAllowed.objects.filter(sha256__in=list(elsewhere)).values_list(
+            "province_id", "sha256"
+        )
+    )
+    return {
+        assessment_id
+        for assessment_id, sha256, file, ward_id, province_id in items
+        if (province_id, sha256) not in allowed
+        and any(
+            other_file != file and other_ward != ward_id
+            for other_file, other_ward in elsewhere.get(sha256, [])
+        )
+    }
 
 
 def allow(

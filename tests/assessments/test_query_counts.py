@@ -80,8 +80,9 @@ PAGES = {
     "criterion": ("national", "/wards/few/2026/1/", "/wards/many/2026/1/", 14),
     # Who claimed the queue's items, and who did the recent events: 2 queries;
     # the reviewer's province and what it was formed from: 1.
-    # Which items have a file also in other wards: 1.
-    "review queue": ("reviewer", "/review/?ward=few", "/review/?ward=many", 18),
+    # Which items have a file also in other wards: 2 (their files, then the
+    # same contents elsewhere; a third for the allowances when found).
+    "review queue": ("reviewer", "/review/?ward=few", "/review/?ward=many", 19),
 }
 
 
