@@ -5,7 +5,6 @@ mentions (@user name), in their bells."""
 
 from __future__ import annotations
 
-import errno
 import logging
 import re
 from typing import Any
@@ -24,7 +23,8 @@ from notifications.models import Kind
 from notifications.services import notify_and_mail
 
 from .models import Assessment, Comment, comment_path
-from .uploads import HashingFile, UploadRefused, check_upload, clean_name
+from .services import save_file
+from .uploads import check_upload
 from .workflow import NotAllowed, WorkflowError
 
 logger = logging.getLogger(__name__)
@@ -86,23 +86,7 @@ def add_comment(
 
 def _store(upload: File, comment: Comment) -> str:
     check_upload(upload)
-    original = clean_name(upload.name or "") or _("file")
-    hashing = HashingFile(upload, original)
-    name = comment_path(None, original)
-    try:
-        name = default_storage.save(name, hashing)
-    except OSError as exc:
-        if default_storage.exists(name):
-            default_storage.delete(name)
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            logger.error("Evidence storage is full: %s", exc)
-            raise UploadRefused(
-                _(
-                    "The server has no space left for files; nothing was saved. "
-                    "Try again later, and tell the administrator."
-                )
-            ) from exc
-        raise
+    name, original, hashing = save_file(upload, comment_path)
     comment.file = name
     comment.file_name = original
     comment.file_size = hashing.bytes_read

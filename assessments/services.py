@@ -184,18 +184,13 @@ def attach_evidence(
     return result
 
 
-def _store(
-    upload: File,
-    kind: Kind,
-    stored: list[str],
-    description: str,
-    document_date: dt.date | None,
-    actor: Any,
-) -> Evidence:
-    """Write one file to storage (noting its name in `stored`) and its row."""
+def save_file(upload: File, path_for: Any) -> tuple[str, str, HashingFile]:
+    """Write an uploaded file to storage under a generated name, hashing it
+    on the way: (stored name, clean original name, the hashing reader, for
+    its size and SHA-256). A full disk is UploadRefused, and leaves nothing."""
     original = clean_name(upload.name or "") or _("file")
     hashing = HashingFile(upload, original)
-    name = evidence_path(None, original)
+    name = path_for(None, original)
     try:
         name = default_storage.save(name, hashing)
     except OSError as exc:
@@ -210,6 +205,19 @@ def _store(
                 )
             ) from exc
         raise
+    return name, original, hashing
+
+
+def _store(
+    upload: File,
+    kind: Kind,
+    stored: list[str],
+    description: str,
+    document_date: dt.date | None,
+    actor: Any,
+) -> Evidence:
+    """Write one file to storage (noting its name in `stored`) and its row."""
+    name, original, hashing = save_file(upload, evidence_path)
     stored.append(name)
     return Evidence(
         file=name,

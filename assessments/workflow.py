@@ -262,19 +262,7 @@ def record_evidence(evidence: Evidence, *, actor: Any) -> Outcome:
     """
 
     def check(locked: Assessment) -> None:
-        twin = (
-            locked.evidence.filter(withdrawn_at=None, sha256=evidence.sha256)
-            .only("original_name")
-            .first()
-        )
-        if twin is not None:
-            raise DuplicateEvidence(
-                _(
-                    "“%(name)s” is already in this dossier as “%(existing)s”; "
-                    "it was not added again."
-                )
-                % {"name": evidence.original_name, "existing": twin.original_name}
-            )
+        _refuse_twin(locked, evidence)
 
     return _transition(
         evidence.assessment,
@@ -491,16 +479,7 @@ def replace_evidence(new: Evidence, old: Evidence, *, actor: Any) -> Outcome:
             raise WorkflowError(
                 _("This evidence has been withdrawn or replaced already.")
             )
-        twin = (
-            locked.evidence.filter(withdrawn_at=None, sha256=new.sha256)
-            .only("original_name")
-            .first()
-        )
-        if twin is not None:
-            raise DuplicateEvidence(
-                _("“%(name)s” is already in this dossier as “%(existing)s”.")
-                % {"name": new.original_name, "existing": twin.original_name}
-            )
+        _refuse_twin(locked, new)
 
     def attach(locked: Assessment) -> None:
         new.replaces = old
@@ -586,6 +565,23 @@ def _refuse_if_frozen(enrolment_id: int) -> None:
                 "This ward has been proposed for recognition: its dossier is "
                 "frozen until the level above returns the proposal."
             )
+        )
+
+
+def _refuse_twin(locked: Assessment, evidence: Evidence) -> None:
+    """Refuse `evidence` when its content is in the dossier already."""
+    twin = (
+        locked.evidence.filter(withdrawn_at=None, sha256=evidence.sha256)
+        .only("original_name")
+        .first()
+    )
+    if twin is not None:
+        raise DuplicateEvidence(
+            _(
+                "“%(name)s” is already in this dossier as “%(existing)s”; "
+                "it was not added again."
+            )
+            % {"name": evidence.original_name, "existing": twin.original_name}
         )
 
 
