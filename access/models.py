@@ -7,9 +7,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from criteria.models import ResponsibleBody
+
 
 class Role(models.TextChoices):
     OFFICER = "officer", _("Ward officer")
+    CONTRIBUTOR = "contributor", _("Contributor (another body of the ward)")
     REVIEWER = "reviewer", _("Provincial reviewer")
     PROVINCIAL_LEADER = "provincial_leader", _("Provincial leader")
     MINISTRY_REVIEWER = "ministry_reviewer", _("Ministry reviewer")
@@ -18,7 +21,7 @@ class Role(models.TextChoices):
 
 
 # Tuples, not sets: the constraint below must list them in a stable order.
-WARD_ROLES = (Role.OFFICER,)
+WARD_ROLES = (Role.OFFICER, Role.CONTRIBUTOR)
 PROVINCE_ROLES = (Role.REVIEWER, Role.PROVINCIAL_LEADER)
 NATIONAL_ROLES = (Role.NATIONAL_LEADER, Role.ADMINISTRATOR)
 # A Ministry reviewer covers the country (no province) or one province per
@@ -34,6 +37,10 @@ class MembershipQuerySet(models.QuerySet):
             .filter(Q(criterion_groups__isnull=True) | Q(criterion_groups__pk=group_id))
             .distinct()
         )
+
+    def contributors_of(self, ward_id: int, body: str) -> MembershipQuerySet:
+        """Contributor memberships of one ward's body."""
+        return self.filter(role=Role.CONTRIBUTOR, ward_id=ward_id, body=body)
 
     def officers_of(self, ward_id: int) -> MembershipQuerySet:
         """Officer memberships of one ward."""
@@ -83,6 +90,14 @@ class Membership(models.Model):
         related_name="memberships",
         verbose_name=_("province"),
     )
+    # A contributor's body: they work on the criteria it carries out.
+    body = models.CharField(
+        _("body"),
+        max_length=32,
+        choices=ResponsibleBody.choices,
+        blank=True,
+        help_text=_("For a contributor: the body whose criteria they work on."),
+    )
     criterion_groups = models.ManyToManyField(
         "criteria.CriterionGroup",
         blank=True,
@@ -124,6 +139,19 @@ class Membership(models.Model):
                     "A ward officer needs a ward, a reviewer or provincial leader "
                     "needs a province, a Ministry reviewer a province or none, "
                     "and national roles need neither."
+                ),
+            ),
+            models.CheckConstraint(
+                name="membership_body_only_for_contributor",
+                condition=(
+                    models.Q(role=Role.CONTRIBUTOR)
+                    & models.Q(body__in=ResponsibleBody.values)
+                    & ~models.Q(body=ResponsibleBody.POLICE)
+                )
+                | (~models.Q(role=Role.CONTRIBUTOR) & models.Q(body="")),
+                violation_error_message=_(
+                    "A contributor needs a body other than the ward police; "
+                    "other roles have none."
                 ),
             ),
             models.UniqueConstraint(

@@ -39,6 +39,9 @@ class Scope:
     roles: frozenset[str] = field(default_factory=frozenset)
     # Wards whose officer this user is.
     officer_ward_ids: frozenset[int] = field(default_factory=frozenset)
+    # Wards this user contributes to, with the bodies whose criteria they
+    # work on: they see and act on those criteria only, nothing else.
+    contributes: dict[int, frozenset[str]] = field(default_factory=dict)
     # Provinces this user reviews: the groups covered, or None for every group.
     reviews: dict[int, frozenset[int] | None] = field(default_factory=dict)
     # A national leader or administrator (not a Ministry reviewer).
@@ -109,6 +112,26 @@ class Scope:
     def is_officer_of(self, ward_id: int) -> bool:
         return ward_id in self.officer_ward_ids
 
+    def contributes_to(self, ward_id: int, body: str) -> bool:
+        """Whether this user works on a ward's criteria carried out by `body`."""
+        return body in self.contributes.get(ward_id, ())
+
+    @property
+    def is_only_contributor(self) -> bool:
+        return self.roles == {Role.CONTRIBUTOR}
+
+    def contribution_filter(self, ward_prefix: str, criterion_prefix: str) -> Q:
+        """A filter on rows of the criteria this user contributes to."""
+        condition = Q(pk__in=[])
+        for ward_id, bodies in self.contributes.items():
+            condition |= Q(
+                **{
+                    f"{ward_prefix}pk": ward_id,
+                    f"{criterion_prefix}responsible_body__in": sorted(bodies),
+                }
+            )
+        return condition
+
     def sees_province(self, province_id: int) -> bool:
         return self.nationwide or province_id in self.province_ids
 
@@ -148,10 +171,18 @@ def scope_of(user: AnyUser | None) -> Scope:
         return cached
     rows = list(
         Membership.objects.filter(user_id=user.pk).values_list(
-            "pk", "role", "ward_id", "province_id"
+            "pk", "role", "ward_id", "province_id", "body"
         )
     )
-    roles = frozenset(role for _pk, role, _ward, _province in rows)
+    contributes: dict[int, frozenset[str]] = {}
+    for _pk, role, ward_id, _province, body in rows:
+        if role == Role.CONTRIBUTOR:
+            contributes[ward_id] = contributes.get(ward_id, frozenset()) | {body}
+    # A contributor's ward is not in their scope: only its criteria are.
+    rows = [r[:4] for r in rows if r[1] != Role.CONTRIBUTOR]
+    roles = frozenset(role for _pk, role, _ward, _province in rows) | (
+        {Role.CONTRIBUTOR} if contributes else frozenset()
+    )
     reviewer_rows = [r for r in rows if r[1] == Role.REVIEWER]
     groups_of: dict[int, set[int]] = {}
     if reviewer_rows:
@@ -197,6 +228,7 @@ def scope_of(user: AnyUser | None) -> Scope:
         ward_ids=ward_ids,
         roles=roles,
         officer_ward_ids=frozenset(w for _pk, r, w, _p in rows if r == Role.OFFICER),
+        contributes=contributes,
         reviews=reviews,
         national=national,
         led_province_ids=frozenset(
@@ -209,13 +241,22 @@ def scope_of(user: AnyUser | None) -> Scope:
 
 
 class ScopedQuerySet(models.QuerySet):
-    """Rows that belong to a ward; `ward_path` is the lookup that leads to it."""
+    """Rows that belong to a ward; `ward_path` is the lookup that leads to it.
+
+    Rows of one criterion (`criterion_path`) are also visible to the ward's
+    contributors whose body carries that criterion out.
+    """
 
     ward_path: ClassVar[str]
+    criterion_path: ClassVar[str | None] = None
 
     def visible_to(self, user: AnyUser | None) -> Self:
         """The rows in `user`'s scope; none for a user without a membership."""
-        return self.filter(scope_of(user).ward_filter(self.ward_path))
+        scope = scope_of(user)
+        condition = scope.ward_filter(self.ward_path)
+        if scope.contributes and self.criterion_path is not None:
+            condition |= scope.contribution_filter(self.ward_path, self.criterion_path)
+        return self.filter(condition)
 
 
 # The page rules: one function per question a view asks.

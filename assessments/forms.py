@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DayMonthYearField
+from core.forms import DayMonthYearField, FigureField
 from core.numbers import whole_number
 from criteria.models import Criterion
 
@@ -134,6 +134,38 @@ class CommentThreadForm(forms.Form):
         },
     )
     file = forms.FileField(label=_("A file (optional)"), required=False)
+
+
+class IndicatorValueForm(forms.Form):
+    """A ward's figure for one of the criterion's indicators."""
+
+    indicator = forms.ModelChoiceField(
+        label=_("Indicator"), queryset=None, empty_label=None
+    )
+    period_end = DayMonthYearField(
+        label=_("Period ends on (dd/mm/yyyy)"),
+        help_text=_("From 1 January to this day, or on this day."),
+    )
+    value = FigureField(label=_("Figure"))
+    source = forms.CharField(
+        label=_("Source document"),
+        max_length=255,
+        help_text=_("The report the figure comes from: its number, date and issuer."),
+        error_messages={
+            "required": _("Say which document the figure comes from."),
+        },
+    )
+    evidence = forms.ModelChoiceField(
+        label=_("Its file in the dossier (optional)"),
+        queryset=None,
+        required=False,
+    )
+
+    def __init__(self, *args, assessment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = assessment.criterion.indicators.all()
+        self.fields["evidence"].queryset = assessment.evidence.filter(withdrawn_at=None)
+        self.fields["evidence"].label_from_instance = lambda e: e.original_name
 
 
 class QuotaForm(forms.Form):

@@ -428,6 +428,7 @@ class ReviewEvent(models.Model):
         CARRY_OVER = "carry_over", _("carried evidence over from last year")
         CONFIRM_EVIDENCE = "confirm_evidence", _("confirmed carried-over evidence")
         REPLACE_EVIDENCE = "replace_evidence", _("uploaded a new version of evidence")
+        ENTER_VALUE = "enter_value", _("entered an indicator's figure")
 
     assessment = models.ForeignKey(
         Assessment,
@@ -768,6 +769,56 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment}: {self.text[:40]}"
+
+
+class IndicatorValue(models.Model):
+    """A ward's figure for an indicator (by code) over a period that ends on
+    `period_end`, with the document it comes from.
+
+    Kept per ward and code, not per criteria set, so next year's set reads
+    this year's figure to compare. A correction updates the row; the event
+    log keeps what it was (`workflow.enter_value`).
+    """
+
+    ward = models.ForeignKey(
+        "wards.Ward",
+        on_delete=models.PROTECT,
+        related_name="indicator_values",
+        verbose_name=_("ward"),
+    )
+    code = models.SlugField(_("indicator"), max_length=64)
+    period_end = models.DateField(_("period ends on"))
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    source = models.CharField(_("source document"), max_length=255)
+    evidence = models.ForeignKey(
+        Evidence,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("file"),
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        ordering = ["ward", "code", "period_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ward", "code", "period_end"],
+                name="one_indicator_value_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ward} {self.code} {self.period_end}: {self.value}"
 
 
 class ReuseAllowed(models.Model):

@@ -109,6 +109,7 @@ class EnrolmentQuerySet(ScopedQuerySet):
 
 class AssessmentQuerySet(ScopedQuerySet):
     ward_path = "enrolment__ward__"
+    criterion_path = "criterion__"
 
     def review_queue_for(self, user: Any) -> AssessmentQuerySet:
         """Submitted items this user may decide, oldest first."""
@@ -148,6 +149,7 @@ class AssessmentQuerySet(ScopedQuerySet):
 
 class EvidenceQuerySet(ScopedQuerySet):
     ward_path = "assessment__enrolment__ward__"
+    criterion_path = "assessment__criterion__"
 
     def current(self) -> EvidenceQuerySet:
         """Evidence in its dossier: not withdrawn."""

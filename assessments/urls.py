@@ -5,6 +5,7 @@ from .views import (
     comments,
     criterion,
     dossier,
+    indicators,
     queue,
     recognition,
     resumable,
@@ -49,6 +50,11 @@ urlpatterns = [
         "wards/<str:code>/<int:year>/<int:number>/comments/",
         comments.add,
         name="comment_add",
+    ),
+    path(
+        "wards/<str:code>/<int:year>/<int:number>/figures/",
+        indicators.enter,
+        name="indicator_enter",
     ),
     path("comments/<int:pk>/file/", comments.comment_file, name="comment_file"),
     path(

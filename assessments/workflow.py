@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -23,11 +24,13 @@ from access.people import display_name
 from access.scope import scope_of
 from deadlines.schedule import year_end_window_opens
 
+from . import indicators
 from .models import (
     Assessment,
     Decision,
     Enrolment,
     Evidence,
+    IndicatorValue,
     Proposal,
     RecognitionEvent,
     ReviewEvent,
@@ -74,6 +77,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
         frozenset({Status.NOT_STARTED, Status.IN_PROGRESS, Status.RETURNED}),
         Status.IN_PROGRESS,
     ),
+    Action.ENTER_VALUE: (
+        frozenset({Status.NOT_STARTED, Status.IN_PROGRESS, Status.RETURNED}),
+        Status.IN_PROGRESS,
+    ),
 }
 OFFICER_ACTIONS = {
     Action.ADD_EVIDENCE,
@@ -83,6 +90,16 @@ OFFICER_ACTIONS = {
     Action.CARRY_OVER,
     Action.CONFIRM_EVIDENCE,
     Action.REPLACE_EVIDENCE,
+    Action.ENTER_VALUE,
+}
+# A contributor (the ward's Party committee, People's Committee…) works on
+# the criteria its body carries out; submitting stays with the officers.
+CONTRIBUTOR_ACTIONS = {
+    Action.ADD_EVIDENCE,
+    Action.WITHDRAW_EVIDENCE,
+    Action.SET_VALIDITY,
+    Action.REPLACE_EVIDENCE,
+    Action.ENTER_VALUE,
 }
 REVIEWER_ACTIONS = {Action.CLAIM, Action.APPROVE, Action.RETURN, Action.REVOKE}
 # Taken by whoever decides the ward's proposal, never from the criterion page.
@@ -118,7 +135,11 @@ def may(user: Any, action: str, assessment: Assessment) -> bool:
     scope = scope_of(user)
     ward = assessment.enrolment.ward
     if action in OFFICER_ACTIONS:
-        return scope.is_officer_of(ward.pk)
+        if scope.is_officer_of(ward.pk):
+            return True
+        return action in CONTRIBUTOR_ACTIONS and scope.contributes_to(
+            ward.pk, assessment.criterion.responsible_body
+        )
     if action in REVIEWER_ACTIONS:
         return scope.reviews_group(ward.province_id, assessment.criterion.group_id)
     if action in DECIDER_ACTIONS:
@@ -179,6 +200,12 @@ def submit(assessment: Assessment, *, actor: Any) -> Outcome:
                         for name, day in expired
                     )
                 }
+            )
+        missing = indicators.unmet(locked)
+        if missing:
+            raise WorkflowError(
+                _("The criterion's indicators are not met: %(problems)s.")
+                % {"problems": "; ".join(r.problem for r in missing)}
             )
         if locked.criterion.year_end_only:
             opens = year_end_window_opens(locked.enrolment.year)
@@ -452,6 +479,100 @@ def require_replacement(evidence: Evidence, *, actor: Any, note: str = "") -> Ou
         comment=reason,
         check=check,
         change=_decided(actor),
+    )
+
+
+def enter_value(
+    assessment: Assessment,
+    *,
+    indicator: Any,
+    period_end: dt.date,
+    value: Decimal,
+    source: str,
+    actor: Any,
+    evidence: Evidence | None = None,
+) -> Outcome:
+    """Enter (or correct) a ward's figure for one of the criterion's
+    indicators, for a period of this year ending on `period_end`, or of last
+    year when none was entered then (to compare with).
+
+    The event log keeps each figure entered, corrections with the old one.
+    """
+    source = source.strip()
+    value = Decimal(str(value))
+    before: list[Decimal] = []
+
+    def check(locked: Assessment) -> None:
+        year = locked.enrolment.year
+        if indicator.criterion_id != locked.criterion_id:
+            raise NotAllowed(_("This indicator belongs to another criterion."))
+        if period_end.year not in (year - 1, year):
+            raise WorkflowError(
+                _(
+                    "The period must end in %(year)d, or in %(previous)d for last "
+                    "year's figure."
+                )
+                % {"year": year, "previous": year - 1}
+            )
+        if period_end > timezone.localdate():
+            raise WorkflowError(_("The period has not ended yet."))
+        if not source:
+            raise WorkflowError(_("Say which document the figure comes from."))
+        if evidence is not None and (
+            evidence.assessment_id != locked.pk or evidence.withdrawn_at is not None
+        ):
+            raise WorkflowError(_("Choose a file of this criterion's dossier."))
+        existing = (
+            IndicatorValue.objects.select_for_update()
+            .filter(
+                ward_id=locked.enrolment.ward_id,
+                code=indicator.code,
+                period_end=period_end,
+            )
+            .first()
+        )
+        if existing is not None:
+            if period_end.year < year:
+                raise WorkflowError(
+                    _(
+                        "Last year's figure for this period is entered already; it "
+                        "is no longer changed."
+                    )
+                )
+            before.append(existing.value)
+
+    def change(locked: Assessment, now: dt.datetime) -> None:
+        IndicatorValue.objects.update_or_create(
+            ward_id=locked.enrolment.ward_id,
+            code=indicator.code,
+            period_end=period_end,
+            defaults={
+                "value": value,
+                "source": source,
+                "evidence": evidence,
+                "entered_by": actor,
+                "entered_at": now,
+            },
+        )
+
+    def comment() -> str:
+        shown = indicators.figure(value, indicator.unit)
+        if before:
+            shown = f"{indicators.figure(before[0], indicator.unit)} → {shown}"
+        return _("%(name)s: %(value)s (to %(date)s; source: %(source)s)") % {
+            "name": indicator.name,
+            "value": shown,
+            "date": date_format(period_end, "SHORT_DATE_FORMAT"),
+            "source": source,
+        }
+
+    return _transition(
+        assessment,
+        Action.ENTER_VALUE,
+        actor,
+        comment=comment,
+        check=check,
+        change=change,
     )
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("", include("notifications.urls")),
     path("", include("deadlines.urls")),
+    path("", include("reminders.urls")),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",

@@ -1,5 +1,8 @@
 """Form fields shared by the apps."""
 
+import re
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -26,3 +29,29 @@ class DayMonthYearField(forms.DateField):
             "day exists."
         ),
     }
+
+
+class FigureField(forms.DecimalField):
+    """A figure typed as people write it, "92,5" or "92.5" alike; one
+    separator is the decimal one, so "1.234" is refused rather than read as
+    1.234 or 1234 depending on the language."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+    default_error_messages = {
+        "invalid": _(
+            "Write a number, e.g. 92,5, without separators between thousands."
+        ),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().replace(" ", "").replace("\u00a0", "")
+        if not re.fullmatch(r"-?[0-9]+([.,][0-9]+)?", text):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return Decimal(text.replace(",", "."))

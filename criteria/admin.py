@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CriteriaSet, Criterion, CriterionGroup
+from .models import CriteriaSet, Criterion, CriterionGroup, Indicator
 
 
 class CriterionGroupInline(admin.TabularInline):
@@ -22,9 +22,15 @@ class CriterionGroupAdmin(admin.ModelAdmin):
     search_fields = ["title", "title_en", "code"]
 
 
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    extra = 0
+
+
 @admin.register(Criterion)
 class CriterionAdmin(admin.ModelAdmin):
     list_display = ["number", "title", "group", "responsible_body", "assessed"]
     list_filter = ["criteria_set", "group", "responsible_body", "assessed"]
     search_fields = ["title", "title_en", "description"]
     list_select_related = ["group"]
+    inlines = [IndicatorInline]

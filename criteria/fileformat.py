@@ -9,9 +9,16 @@ line, then one row per criterion::
     year,2021
     group,A,<Vietnamese title>,<English title>
     ...
+    indicator,18,clearance_rate,<name>,<English name>,%,year_to_date,at_least,90
+    ...
 
     number,group,title,title_en,description,evidence_guidance,responsible_body,assessed
     1,A,<Vietnamese title>,<English title>,...,police,anytime
+
+An `indicator` line gives a criterion (by number) a figure and its rule:
+code, names, unit, period (`year_to_date` or `on_date`), rule (`at_least`,
+`at_most`, `equal`, `change_at_most`, `change_below`; the last two in per
+cent against the same period of the year before) and target.
 
 Errors name the line and the field, so the person fixing the file can find it.
 """
@@ -21,13 +28,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 
 from core.datafiles import DataFileError, csv_lines, decode_text, read_data_file
 
-from .models import Criterion
+from .models import Criterion, Indicator
 
 ILLUSTRATIVE_SET = Path(__file__).resolve().parent / "data" / "illustrative-22.csv"
 MAGIC = "kieumau-criteria"
@@ -71,12 +79,26 @@ class CriterionRow:
 
 
 @dataclass
+class IndicatorRow:
+    line: int
+    criterion: int
+    code: str
+    name: str
+    name_en: str
+    unit: str
+    period: str
+    rule: str
+    target: Decimal
+
+
+@dataclass
 class CriteriaFile:
     code: str
     name: str
     year: int
     groups: list[GroupRow] = field(default_factory=list)
     criteria: list[CriterionRow] = field(default_factory=list)
+    indicators: list[IndicatorRow] = field(default_factory=list)
 
 
 def read(path: Path | str) -> CriteriaFile:
@@ -96,6 +118,7 @@ def parse(data: bytes) -> CriteriaFile:
         )
     meta: dict[str, tuple[int, str]] = {}
     groups: list[GroupRow] = []
+    indicators: list[IndicatorRow] = []
     index = 1
     while index < len(rows) and any(cell.strip() for cell in rows[index][1]):
         line, cells = rows[index]
@@ -109,13 +132,15 @@ def parse(data: bytes) -> CriteriaFile:
                     field="group",
                 )
             groups.append(group)
+        elif key == "indicator":
+            indicators.append(_parse_indicator(line, cells, indicators))
         elif key in {"code", "name", "year"}:
             if len(cells) < 2 or not cells[1].strip():
                 raise CriteriaFileError(_("a value is required."), line=line, field=key)
             meta[key] = (line, cells[1].strip())
         else:
             raise CriteriaFileError(
-                _("unknown setting; expected code, name, year or group."),
+                _("unknown setting; expected code, name, year, group or indicator."),
                 line=line,
                 field=key,
             )
@@ -213,6 +238,15 @@ def parse(data: bytes) -> CriteriaFile:
         )
     if not parsed.criteria:
         raise CriteriaFileError(_("the criteria table has no rows."), line=header_line)
+    for indicator in indicators:
+        if indicator.criterion not in seen_numbers:
+            raise CriteriaFileError(
+                _("there is no criterion %(number)d in the table.")
+                % {"number": indicator.criterion},
+                line=indicator.line,
+                field="indicator",
+            )
+    parsed.indicators = indicators
     return parsed
 
 
@@ -225,6 +259,23 @@ def write(criteria_set, out: io.TextIOBase) -> None:
     writer.writerow(["year", criteria_set.year])
     for group in criteria_set.groups.order_by("position", "code"):
         writer.writerow(["group", group.code, group.title, group.title_en])
+    indicators = Indicator.objects.filter(
+        criterion__criteria_set=criteria_set
+    ).select_related("criterion")
+    for indicator in indicators.order_by("criterion__number", "position", "pk"):
+        writer.writerow(
+            [
+                "indicator",
+                indicator.criterion.number,
+                indicator.code,
+                indicator.name,
+                indicator.name_en,
+                indicator.unit,
+                indicator.period,
+                indicator.rule,
+                _plain(indicator.target),
+            ]
+        )
     writer.writerow([])
     writer.writerow(COLUMNS)
     for criterion in criteria_set.criteria.select_related("group").order_by("number"):
@@ -253,6 +304,76 @@ def _parse_group(line: int, cells: list[str], position: int) -> GroupRow:
             _("a group title is required."), line=line, field="group"
         )
     return GroupRow(code=cells[1], title=cells[2], title_en=cells[3], position=position)
+
+
+def _parse_indicator(
+    line: int, cells: list[str], earlier: list[IndicatorRow]
+) -> IndicatorRow:
+    cells = [c.strip() for c in cells] + [""] * 9
+    number_text, code, name, name_en, unit, period, rule, target = cells[1:9]
+    number = _parse_int(number_text, line=line, field="indicator")
+    if not _is_slug(code):
+        raise CriteriaFileError(
+            _("an indicator code uses only letters, digits, hyphens and underscores."),
+            line=line,
+            field="indicator",
+        )
+    if any(row.code == code for row in earlier):
+        raise CriteriaFileError(
+            _("indicator “%(code)s” is declared twice.") % {"code": code},
+            line=line,
+            field="indicator",
+        )
+    if not name:
+        raise CriteriaFileError(
+            _("an indicator needs a name."), line=line, field="indicator"
+        )
+    for value, choices, column in (
+        (period, Indicator.Period, "period"),
+        (rule, Indicator.Rule, "rule"),
+    ):
+        if value not in choices.values:
+            raise CriteriaFileError(
+                _("“%(value)s” is not one of: %(choices)s.")
+                % {"value": value, "choices": ", ".join(choices.values)},
+                line=line,
+                field=column,
+            )
+    try:
+        amount = Decimal(target)
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or abs(amount) >= 10**12:
+        raise CriteriaFileError(
+            _("“%(value)s” is not a number.") % {"value": target},
+            line=line,
+            field="target",
+        )
+    if amount != amount.quantize(Decimal("0.01")):
+        raise CriteriaFileError(
+            _("a target has at most two decimal places."), line=line, field="target"
+        )
+    if len(name) > 255 or len(name_en) > 255 or len(unit) > 32:
+        raise CriteriaFileError(
+            _("the text is too long."), line=line, field="indicator"
+        )
+    return IndicatorRow(
+        line=line,
+        criterion=number,
+        code=code,
+        name=name,
+        name_en=name_en,
+        unit=unit,
+        period=period,
+        rule=rule,
+        target=amount,
+    )
+
+
+def _plain(amount: Decimal) -> str:
+    """90.00 as "90", 0.50 as "0.5": what a person would write."""
+    text = format(amount, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _parse_int(text: str, *, line: int, field: str) -> int:

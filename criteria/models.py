@@ -12,6 +12,7 @@ class ResponsibleBody(models.TextChoices):
     POLICE = "police", _("Ward police")
     PARTY_COMMITTEE = "party_committee", _("Ward Party committee")
     PEOPLES_COMMITTEE = "peoples_committee", _("Ward People's Committee")
+    OTHER = "other", _("Another body")
 
 
 class CriteriaSet(models.Model):
@@ -126,6 +127,79 @@ class Criterion(models.Model):
     @property
     def year_end_only(self) -> bool:
         return self.assessed == self.Assessed.YEAR_END
+
+
+class Period(models.TextChoices):
+    YEAR_TO_DATE = "year_to_date", _("From 1 January to the date of the figure")
+    ON_DATE = "on_date", _("On the date of the figure")
+
+
+class Rule(models.TextChoices):
+    AT_LEAST = "at_least", _("at least")
+    AT_MOST = "at_most", _("at most")
+    EQUAL = "equal", _("equal to")
+    # The change against the same period of the year before, in per cent.
+    CHANGE_AT_MOST = "change_at_most", _("change on the previous year at most")
+    CHANGE_BELOW = "change_below", _("change on the previous year below")
+
+
+CHANGE_RULES = frozenset({Rule.CHANGE_AT_MOST, Rule.CHANGE_BELOW})
+
+
+class Indicator(models.Model):
+    """A figure a criterion is measured by, and the rule it must meet.
+
+    Values are kept per ward and code (`evidence.IndicatorValue`), so a code
+    names the same figure in every year's set.
+    """
+
+    Period = Period
+    Rule = Rule
+
+    criterion = models.ForeignKey(
+        Criterion,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+        verbose_name=_("criterion"),
+    )
+    code = models.SlugField(_("code"), max_length=64)
+    name = models.CharField(_("name"), max_length=255)
+    name_en = models.CharField(_("name in English"), max_length=255, blank=True)
+    unit = models.CharField(_("unit"), max_length=32, blank=True)
+    period = models.CharField(
+        _("period"), max_length=16, choices=Period.choices, default=Period.YEAR_TO_DATE
+    )
+    rule = models.CharField(_("rule"), max_length=16, choices=Rule.choices)
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["criterion", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["criterion", "code"], name="indicator_code_unique_in_criterion"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rule__in=Rule.values), name="indicator_rule_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period__in=Period.values),
+                name="indicator_period_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return _localised(self.name, self.name_en)
+
+    @property
+    def compares_years(self) -> bool:
+        return self.rule in CHANGE_RULES
 
 
 def _localised(vietnamese: str, english: str) -> str:

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .fileformat import CriteriaFile, CriteriaFileError
-from .models import CriteriaSet, Criterion, CriterionGroup
+from .models import CriteriaSet, Criterion, CriterionGroup, Indicator
 
 
 @dataclass
@@ -67,6 +67,8 @@ def import_criteria_set(*, parsed: CriteriaFile) -> ImportResult:
         criterion.assessed = line.assessed
         criterion.save()
 
+    _import_indicators(criteria_set, parsed)
+
     for number, criterion in sorted(existing.items()):
         if criterion.assessments.exists():
             raise CriteriaFileError(
@@ -87,3 +89,27 @@ def import_criteria_set(*, parsed: CriteriaFile) -> ImportResult:
             group.delete()
 
     return ImportResult(criteria_set, created, updated, len(existing))
+
+
+def _import_indicators(criteria_set: CriteriaSet, parsed: CriteriaFile) -> None:
+    """Make the set's indicators those of the file.
+
+    Values are kept by ward and code, not by these rows, so replacing an
+    indicator's definition loses no figure.
+    """
+    by_number = {c.number: c for c in criteria_set.criteria.all()}
+    Indicator.objects.filter(criterion__criteria_set=criteria_set).delete()
+    Indicator.objects.bulk_create(
+        Indicator(
+            criterion=by_number[row.criterion],
+            code=row.code,
+            name=row.name,
+            name_en=row.name_en,
+            unit=row.unit,
+            period=row.period,
+            rule=row.rule,
+            target=row.target,
+            position=position,
+        )
+        for position, row in enumerate(parsed.indicators)
+    )

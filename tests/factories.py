@@ -92,11 +92,13 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
             create_missing_assessments(enrolment=obj)
 
 
-def member(role: str, *, ward=None, province=None, groups=(), **user_fields) -> User:
-    """A user with one membership."""
+def member(
+    role: str, *, ward=None, province=None, groups=(), body="", **user_fields
+) -> User:
+    """A user with one membership (a contributor's names its `body`)."""
     user = UserFactory(**user_fields)
     membership = Membership.objects.create(
-        user=user, role=role, ward=ward, province=province
+        user=user, role=role, ward=ward, province=province, body=body
     )
     if groups:
         membership.criterion_groups.set(groups)

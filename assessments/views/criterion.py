@@ -19,8 +19,14 @@ from access.people import load_units
 from access.scope import scope_of
 from deadlines.schedule import dates_for
 
-from .. import carryover, comments, resumable, services, workflow
-from ..forms import CommentForm, CommentThreadForm, ReasonForm, UploadForm
+from .. import carryover, comments, indicators, resumable, services, workflow
+from ..forms import (
+    CommentForm,
+    CommentThreadForm,
+    IndicatorValueForm,
+    ReasonForm,
+    UploadForm,
+)
 from ..models import Assessment, Evidence, ReviewEvent
 from ..reuse import may_allow, reuse_of
 from ..services import attach_evidence
@@ -56,9 +62,16 @@ def criterion_detail(request: HttpRequest, code: str, year: int, number: int):
 
 
 def _render_criterion(
-    request, assessment, *, reason_form=None, comment_form=None, thread_form=None
+    request,
+    assessment,
+    *,
+    reason_form=None,
+    comment_form=None,
+    thread_form=None,
+    value_form=None,
 ):
     actions = workflow.available_actions(request.user, assessment)
+    scope = scope_of(request.user)
     evidence = list(
         assessment.evidence.select_related(
             "uploaded_by", "withdrawn_by", "carried_from__assessment__enrolment"
@@ -105,7 +118,8 @@ def _render_criterion(
         if event.action in (Action.RETURN, Action.REVOKE, Action.REOPEN):
             open_return = event
             break
-    status = 400 if (reason_form or comment_form or thread_form) else 200
+    figures = indicators.readings(assessment)
+    status = 400 if (reason_form or comment_form or thread_form or value_form) else 200
     return render(
         request,
         "assessments/criterion_detail.html",
@@ -131,12 +145,22 @@ def _render_criterion(
                 {"revoke", "return"} & {str(action) for action in actions}
             ),
             "carry_over_offer": offer,
+            "readings": figures,
+            "value_form": (
+                value_form
+                or (
+                    IndicatorValueForm(assessment=assessment)
+                    if figures and Action.ENTER_VALUE in actions
+                    else None
+                )
+            ),
+            "officer_view": scope.is_officer_of(assessment.enrolment.ward_id),
+            "contributor_view": scope.contributes_to(
+                assessment.enrolment.ward_id, assessment.criterion.responsible_body
+            ),
             "thread": thread,
             "may_comment": comments.may_comment(request.user, assessment),
             "thread_form": thread_form or CommentThreadForm(),
-            "officer_view": scope_of(request.user).is_officer_of(
-                assessment.enrolment.ward_id
-            ),
             "due": None
             if assessment.enrolment.is_frozen
             else dates_for(

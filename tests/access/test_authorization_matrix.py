@@ -16,6 +16,7 @@ from access.models import Membership
 from assessments import resumable, workflow
 from assessments.comments import add_comment
 from assessments.models import Evidence
+from criteria.models import Criterion, Indicator
 from notifications.services import notify
 from tests import files
 from tests.factories import (
@@ -33,6 +34,8 @@ ROLES = [
     "anonymous",
     "officer_own",
     "officer_other",
+    "contributor_own",
+    "contributor_other",
     "reviewer_own",
     "reviewer_other",
     "leader_own",
@@ -52,7 +55,12 @@ READERS = {
     "national",
     "admin",
 }
+# The ward's people: its officers, and the contributors of its other bodies.
+WARD_PEOPLE = {"officer_own", "officer_other", "contributor_own", "contributor_other"}
 PROVINCE_VIEWERS = {"reviewer_own", "leader_own", "ministry_own", "national", "admin"}
+# A contributor (ward A's Party committee) reads and works on the criteria
+# its body carries out ("contributed": criterion 5), nothing else.
+CONTRIBUTED_READERS = READERS | {"contributor_own"}
 # Who decides proposals: provincial leaders (province level) and Ministry
 # reviewers (Ministry level), each where their scope reaches.
 DECIDERS = {"leader_own", "leader_other", "ministry_own", "ministry_other"}
@@ -83,7 +91,7 @@ MATRIX = {
         "GET",
         "/dashboard/",
         # Provincial users are sent on to their province; officers see nothing.
-        expect(EVERYONE - {"officer_own", "officer_other"}),
+        expect(EVERYONE - WARD_PEOPLE),
     ),
     "province_dashboard": ("GET", "/dashboard/{province}/", expect(PROVINCE_VIEWERS)),
     "trend_dashboard": (
@@ -106,6 +114,33 @@ MATRIX = {
         "POST",
         "/wards/{ward}/{year}/{working}/upload/",
         expect({"officer_own"}),
+    ),
+    "criterion_detail:contributed": (
+        "GET",
+        "/wards/{ward}/{year}/{contributed}/",
+        expect(CONTRIBUTED_READERS),
+    ),
+    "criterion_upload:contributed": (
+        "POST",
+        "/wards/{ward}/{year}/{contributed}/upload/",
+        expect({"officer_own", "contributor_own"}),
+    ),
+    # Submitting stays with the ward's officers.
+    "criterion_act:contributed": (
+        "POST",
+        "/wards/{ward}/{year}/{contributed}/submit/",
+        expect({"officer_own"}),
+    ),
+    "indicator_enter": (
+        "POST",
+        "/wards/{ward}/{year}/{contributed}/figures/",
+        expect({"officer_own", "contributor_own"}),
+    ),
+    # Criterion 1 has no indicator: the officer passes, the form says no.
+    "indicator_enter:police": (
+        "POST",
+        "/wards/{ward}/{year}/{working}/figures/",
+        expect({"officer_own"}, allowed_code=400),
     ),
     "criterion_act": (
         "POST",
@@ -145,6 +180,16 @@ MATRIX = {
         expect({"officer_own"}, anonymous=403, allowed_code=200),
     ),
     "evidence_download": ("GET", "/evidence/{evidence}/", expect(READERS)),
+    "evidence_download:contributed": (
+        "GET",
+        "/evidence/{contributed_file}/",
+        expect(CONTRIBUTED_READERS),
+    ),
+    "evidence_withdraw:contributed": (
+        "POST",
+        "/evidence/{contributed_file}/withdraw/",
+        expect({"officer_own", "contributor_own"}),
+    ),
     "evidence_view": ("GET", "/evidence/{evidence}/view/", expect(READERS)),
     "evidence_new_version": (
         "POST",
@@ -208,7 +253,7 @@ MATRIX = {
     "recognition": (
         "GET",
         "/recognition/",
-        expect(EVERYONE - {"officer_own", "officer_other"}),
+        expect(EVERYONE - WARD_PEOPLE),
     ),
     "quota_set": ("POST", "/recognition/quotas/", expect({"national", "admin"})),
     "open_year": ("POST", "/recognition/open-year/", expect({"national", "admin"})),
@@ -250,7 +295,7 @@ MATRIX = {
     "calendar": (
         "GET",
         "/calendar/",
-        expect(EVERYONE - {"officer_own", "officer_other"}),
+        expect(EVERYONE - WARD_PEOPLE),
     ),
     "calendar:post": ("POST", "/calendar/?year={year}", expect({"national", "admin"})),
     "calendar_province": ("GET", "/calendar/{province}/", expect(PROVINCE_VIEWERS)),
@@ -259,6 +304,8 @@ MATRIX = {
         "/calendar/{province}/?year={year}",
         expect({"leader_own", "national", "admin"}),
     ),
+    # Everyone has a list of what to do next: their own.
+    "my_tasks": ("GET", "/tasks/", expect(EVERYONE)),
     # The bell: each person's own; another's notification is a 404.
     "inbox": ("GET", "/notifications/", expect(EVERYONE)),
     "open_notification": (
@@ -376,6 +423,30 @@ def world(module_db):
     partial = resumable.start(
         working, officer, name="moi.pdf", size=10, sha256="0" * 64
     )
+    # Criterion 5 is carried out by the ward's Party committee, and measured.
+    contributed = own.assessments.get(criterion__number=5)
+    Criterion.objects.filter(criteria_set=own.criteria_set, number=5).update(
+        responsible_body="party_committee"
+    )
+    indicator = Indicator.objects.create(
+        criterion=contributed.criterion,
+        code="resolutions",
+        name="Nghị quyết",
+        rule="at_least",
+        target=1,
+    )
+    contributor = make_member(Role.CONTRIBUTOR, ward=own.ward, body="party_committee")
+    contributed_file = add_file(
+        contributed, contributor, "nq.pdf", files.pdf("resolution")
+    )
+    workflow.enter_value(
+        contributed,
+        indicator=indicator,
+        period_end=dt.date(2026, 3, 31),
+        value=2,
+        source="Nghị quyết 01-NQ/ĐU",
+        actor=contributor,
+    )
     leader = make_member(Role.PROVINCIAL_LEADER, province=province_a)
     ministry = make_member(Role.MINISTRY_REVIEWER, province=province_a)
     complete, proposed, recognised = (
@@ -409,6 +480,10 @@ def world(module_db):
     users = {
         "officer_own": officer,
         "officer_other": officer_other,
+        "contributor_own": contributor,
+        "contributor_other": make_member(
+            Role.CONTRIBUTOR, ward=other.ward, body="party_committee"
+        ),
         "reviewer_own": reviewer,
         "reviewer_other": make_member(Role.REVIEWER, province=province_b),
         "leader_own": leader,
@@ -424,6 +499,8 @@ def world(module_db):
         "province": province_a.code,
         "year": own.year,
         "working": 1,
+        "contributed": 5,
+        "contributed_file": contributed_file.pk,
         "pending": 2,
         "approved": 3,
         "evidence": evidence.pk,
@@ -437,12 +514,21 @@ def world(module_db):
         "comment": comment.pk,
         "unenrolled": WardFactory(province=province_a).code,
         "criterion_pk": own.criteria_set.criteria.get(number=1).pk,
+        "indicators": {5: indicator.pk},
     }
     return users, values
 
 
 def post_data(key: str, values) -> dict:
-    if key == "criterion_upload":
+    if key in ("indicator_enter", "indicator_enter:police"):
+        number = values["contributed" if key == "indicator_enter" else "working"]
+        return {
+            "indicator": values["indicators"].get(number, 0),
+            "period_end": f"30/06/{values['year']}",
+            "value": "3",
+            "source": "Báo cáo 6 tháng",
+        }
+    if key in ("criterion_upload", "criterion_upload:contributed"):
         return {"files": [files.upload("moi.pdf", files.pdf("new"))]}
     if key == "evidence_new_version":
         return {"file": files.upload("v2.pdf", files.pdf("new version"))}
