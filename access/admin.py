@@ -12,8 +12,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "ward", "province"]
-    list_filter = ["role", "province"]
+    list_display = ["user", "role", "body", "ward", "province"]
+    list_filter = ["role", "body", "province"]
     search_fields = [
         "user__username",
         "user__last_name",

@@ -72,6 +72,22 @@ def ward_police(ward: Ward) -> str:
     return _("%(name)s Ward Police") % {"name": name}
 
 
+def ward_body(ward: Ward, body: str) -> str:
+    """A body of a unit other than its police: "Đảng ủy phường X", "Ủy ban
+    nhân dân xã Y"; the unit's name for another body."""
+    name = ward.name.removeprefix(KIND_PREFIXES.get(ward.kind, "") + " ")
+    commune = ward.kind == WardKind.XA
+    if body == "party_committee":
+        if commune:
+            return _("%(name)s Commune Party Committee") % {"name": name}
+        return _("%(name)s Ward Party Committee") % {"name": name}
+    if body == "peoples_committee":
+        if commune:
+            return _("%(name)s Commune People's Committee") % {"name": name}
+        return _("%(name)s Ward People's Committee") % {"name": name}
+    return ward.name
+
+
 def ward_police_head(ward: Ward) -> str:
     """The title of whoever signs for a ward's police: "Trưởng Công an phường"."""
     if ward.kind == WardKind.XA:
@@ -103,6 +119,8 @@ def units_of(user: Any) -> list[str]:
             national.append(ministry())
         elif membership.province is not None:
             provinces.append(province_police(membership.province))
+        elif membership.ward is not None and membership.body:
+            wards.append(ward_body(membership.ward, membership.body))
         elif membership.ward is not None:
             wards.append(ward_police(membership.ward))
     return list(

@@ -18,6 +18,11 @@ from access.scope import scope_of
 # (anchor and template name, title, the roles it is for).
 SECTIONS = [
     ("officer", _("For ward officers"), {Role.OFFICER}),
+    (
+        "contributor",
+        _("For the ward's Party committee, People's Committee and other bodies"),
+        {Role.CONTRIBUTOR},
+    ),
     ("reviewer", _("For provincial reviewers"), {Role.REVIEWER}),
     ("leader", _("For provincial leaders"), {Role.PROVINCIAL_LEADER}),
     ("ministry", _("For Ministry reviewers"), {Role.MINISTRY_REVIEWER}),

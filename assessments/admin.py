@@ -12,6 +12,7 @@ from .models import (
     Decision,
     Enrolment,
     Evidence,
+    IndicatorValue,
     Proposal,
     Quota,
     RecognitionEvent,
@@ -118,6 +119,18 @@ class EvidenceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Figures are entered on the criterion's page, through the workflow,
+    which writes them in the event log; here they are read."""
+
+    list_display = ["ward", "code", "period_end", "value", "source", "entered_by"]
+    list_select_related = ["ward", "entered_by"]
+    list_filter = ["code"]
+    search_fields = ["ward__name", "ward__code", "source"]
+    date_hierarchy = "period_end"
 
 
 @admin.register(Comment)

@@ -33,8 +33,9 @@ MENTION = re.compile(r"@([\w.@+-]+)")
 
 
 def may_comment(user: Any, assessment: Assessment) -> bool:
-    """The ward's officers, the reviewers of the criterion's group in its
-    province and the province's leaders take part; others only read. Nobody
+    """The ward's officers, the contributors of the body that carries the
+    criterion out, the reviewers of the criterion's group in its province
+    and the province's leaders take part; others only read. Nobody
     writes while the ward is proposed or recognised: the thread is printed
     in its dossier, which is frozen then."""
     if assessment.enrolment.is_frozen:
@@ -42,9 +43,17 @@ def may_comment(user: Any, assessment: Assessment) -> bool:
     scope = scope_of(user)
     ward = assessment.enrolment.ward
     return (
-        scope.is_officer_of(ward.pk)
+        _of_the_ward(scope, assessment)
         or scope.reviews_group(ward.province_id, assessment.criterion.group_id)
         or ward.province_id in scope.led_province_ids
+    )
+
+
+def _of_the_ward(scope: Any, assessment: Assessment) -> bool:
+    """An officer of the ward, or a contributor of the criterion's body."""
+    ward_id = assessment.enrolment.ward_id
+    return scope.is_officer_of(ward_id) or scope.contributes_to(
+        ward_id, assessment.criterion.responsible_body
     )
 
 
@@ -95,14 +104,14 @@ def _store(upload: File, comment: Comment) -> str:
 
 
 def told_of(comment: Comment) -> list[Any]:
-    """Who hears of a comment: the ward's officers when a reviewer or a
-    leader wrote it; the reviewers of the criterion (the one who claimed it,
+    """Who hears of a comment: the ward's officers (and the contributors of
+    the criterion's body) when a reviewer or a leader wrote it; the reviewers of the criterion (the one who claimed it,
     if any, else all who cover its group) when an officer did; and anyone it
     mentions who takes part. Never its author."""
     assessment = comment.assessment
     ward = assessment.enrolment.ward
     User = get_user_model()
-    if scope_of(comment.author).is_officer_of(ward.pk):
+    if _of_the_ward(scope_of(comment.author), assessment):
         reviewers = User.objects.filter(
             pk__in=Membership.objects.reviewers_for(
                 province_id=ward.province_id, group_id=assessment.criterion.group_id
@@ -114,6 +123,10 @@ def told_of(comment: Comment) -> list[Any]:
     else:
         people = User.objects.filter(
             pk__in=Membership.objects.officers_of(ward.pk).values("user")
+        ) | User.objects.filter(
+            pk__in=Membership.objects.contributors_of(
+                ward.pk, assessment.criterion.responsible_body
+            ).values("user")
         )
     names = set(MENTION.findall(comment.text))
     # Everyone told takes part: a membership that changed since tells nothing.

@@ -18,7 +18,15 @@ from django.utils import timezone
 
 from access import people
 
-from .models import Assessment, Comment, Enrolment, Evidence, ReviewEvent
+from . import indicators
+from .models import (
+    Assessment,
+    Comment,
+    Enrolment,
+    Evidence,
+    IndicatorValue,
+    ReviewEvent,
+)
 
 TEMPLATE = "assessments/ward_dossier.html"
 
@@ -30,6 +38,7 @@ class DossierSection:
     assessment: Assessment
     files: list[Evidence]
     withdrawn: list[Evidence]
+    readings: list[indicators.Reading]
 
 
 def dossier_context(enrolment: Enrolment) -> dict[str, Any]:
@@ -54,8 +63,14 @@ def dossier_context(enrolment: Enrolment) -> dict[str, Any]:
             Prefetch("evidence", queryset=evidence, to_attr="evidence_items"),
             Prefetch("events", queryset=events, to_attr="event_items"),
             Prefetch("comments", queryset=thread, to_attr="comment_items"),
+            "criterion__indicators",
         )
         .order_by("criterion__group__position", "criterion__number")
+    )
+    # The ward's figures for every indicator of the set, in one query.
+    codes = [i.code for a in assessments for i in a.criterion.indicators.all()]
+    figures = list(
+        IndicatorValue.objects.filter(ward=ward, code__in=codes) if codes else []
     )
     # Withdrawn files are no longer in the dossier: listed apart, not counted.
     sections = [
@@ -63,6 +78,10 @@ def dossier_context(enrolment: Enrolment) -> dict[str, Any]:
             assessment=a,
             files=[e for e in a.evidence_items if e.withdrawn_at is None],
             withdrawn=[e for e in a.evidence_items if e.withdrawn_at is not None],
+            readings=[
+                indicators.read(i, enrolment.year, figures)
+                for i in a.criterion.indicators.all()
+            ],
         )
         for a in assessments
     ]

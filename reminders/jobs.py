@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 
 from access.models import Membership, Role
 from assessments.models import Assessment, Evidence, Stage
+from criteria.models import ResponsibleBody
 from deadlines.schedule import (
     FROM_ASSESSMENT,
     YearCalendar,
@@ -82,6 +83,24 @@ def _officers(ward_ids) -> dict[int | None, list]:
     return by_ward
 
 
+def _contributors(ward_ids) -> dict[tuple[int, str], list]:
+    """The contributors of each ward's bodies, by (ward, body)."""
+    by_body: dict[tuple[int, str], list] = defaultdict(list)
+    for membership in Membership.objects.filter(
+        role=Role.CONTRIBUTOR, ward_id__in=list(ward_ids), user__is_active=True
+    ).select_related("user"):
+        by_body[(membership.ward_id, membership.body)].append(membership.user)
+    return by_body
+
+
+def _evidence_title(ward: str, numbers: list[int], due: dt.date, days: int) -> str:
+    return ngettext(
+        "%(ward)s: %(n)d criterion needs its evidence by %(date)s (%(when)s)",
+        "%(ward)s: %(n)d criteria need their evidence by %(date)s (%(when)s)",
+        len(numbers),
+    ) % {"ward": ward, "n": len(numbers), "date": _day(due), "when": _in_days(days)}
+
+
 def _leaders(province_ids) -> dict[int | None, list]:
     by_province: dict[int | None, list] = defaultdict(list)
     for membership in Membership.objects.filter(
@@ -116,10 +135,13 @@ def remind_evidence(calendar: YearCalendar, today: dt.date, report: Report) -> N
             "criterion__group_id",
             "criterion__assessed",
             "criterion__number",
+            "criterion__responsible_body",
         )
         .order_by("enrolment_id", "criterion__number")
     )
     waiting: dict[tuple, list[int]] = defaultdict(list)
+    # The criteria another body of the ward carries out, for its contributors.
+    theirs: dict[tuple, list[int]] = defaultdict(list)
     for row in rows:
         dates = calendar.of(row["enrolment__ward__province_id"])
         due = dates.evidence_due_for(
@@ -134,14 +156,28 @@ def remind_evidence(calendar: YearCalendar, today: dt.date, report: Report) -> N
             row["enrolment__ward__name"],
         )
         waiting[(ward, due)].append(row["criterion__number"])
+        body = row["criterion__responsible_body"]
+        if body != ResponsibleBody.POLICE:
+            theirs[(ward, due, body)].append(row["criterion__number"])
     officers = _officers({ward[1] for ward, _due in waiting})
+    contributors = _contributors({ward[1] for ward, _due, _body in theirs})
+    for ((enrolment_id, ward_id, _code, name), due, body), numbers in theirs.items():
+        days = (due - today).days
+        report.add(
+            "reminders",
+            report.tell(
+                contributors[(ward_id, body)],
+                kind=Kind.REMINDER,
+                key=f"remind:evidence:{enrolment_id}:{due}:{step(days)}",
+                title=_evidence_title(name, numbers, due, days),
+                body=_("Criteria: %(numbers)s.")
+                % {"numbers": ", ".join(map(str, numbers))},
+                url=reverse("my_tasks"),
+            ),
+        )
     for ((enrolment_id, ward_id, code, name), due), numbers in waiting.items():
         days = (due - today).days
-        title = ngettext(
-            "%(ward)s: %(n)d criterion needs its evidence by %(date)s (%(when)s)",
-            "%(ward)s: %(n)d criteria need their evidence by %(date)s (%(when)s)",
-            len(numbers),
-        ) % {"ward": name, "n": len(numbers), "date": _day(due), "when": _in_days(days)}
+        title = _evidence_title(name, numbers, due, days)
         body = _("Criteria: %(numbers)s.") % {"numbers": ", ".join(map(str, numbers))}
         report.add(
             "reminders",

@@ -51,6 +51,24 @@ def test_each_role_belongs_to_its_unit(an, lan, other_province, db):
         assert people.unit_of(lan) == "Thanh Hóa Provincial Police"
 
 
+def test_a_contributor_belongs_to_its_body(enrolment, db):
+    party = member(
+        Role.CONTRIBUTOR,
+        ward=enrolment.ward,
+        body="party_committee",
+        last_name="Trần Văn",
+        first_name="Bình",
+    )
+    commune = WardFactory(name="Tân Lập", kind="xa", province=enrolment.ward.province)
+    with translation.override("vi"):
+        assert people.person(party) == "Trần Văn Bình (Đảng ủy phường An Hưng)"
+        assert people.ward_body(commune, "peoples_committee") == (
+            "Ủy ban nhân dân xã Tân Lập"
+        )
+    with translation.override("en"):
+        assert people.unit_of(party) == "An Hưng Ward Party Committee"
+
+
 def test_someone_without_a_membership_is_named_alone(db):
     assert people.person(UserFactory(username="khach")) == "khach"
     assert people.person(None) == ""

@@ -14,7 +14,7 @@ Role = Membership.Role
 
 def section_order(page: str) -> list[str]:
     return re.findall(
-        r'<section id="(officer|reviewer|leader|ministry|national)"', page
+        r'<section id="(officer|contributor|reviewer|leader|ministry|national)"', page
     )
 
 
@@ -27,6 +27,7 @@ def test_signed_out_the_help_page_explains_every_status(client, db):
             assert f'<span class="badge status-{status}">{label}</span>' in page.text
     assert section_order(page.text) == [
         "officer",
+        "contributor",
         "reviewer",
         "leader",
         "ministry",
@@ -54,6 +55,7 @@ def test_every_page_links_to_it(client, officer):
     ("role", "first"),
     [
         (Role.OFFICER, "officer"),
+        (Role.CONTRIBUTOR, "contributor"),
         (Role.REVIEWER, "reviewer"),
         (Role.PROVINCIAL_LEADER, "leader"),
         (Role.MINISTRY_REVIEWER, "ministry"),
@@ -62,6 +64,8 @@ def test_every_page_links_to_it(client, officer):
 )
 def test_your_own_role_comes_first(client, enrolment, role, first):
     scope = {"ward": enrolment.ward} if role == Role.OFFICER else {}
+    if role == Role.CONTRIBUTOR:
+        scope = {"ward": enrolment.ward, "body": "party_committee"}
     if role in (Role.REVIEWER, Role.PROVINCIAL_LEADER):
         scope = {"province": enrolment.ward.province}
     client.force_login(member(role, **scope))

@@ -90,3 +90,36 @@ def test_its_fonts_are_shipped_with_the_app_not_fetched():
         pytest.skip("static/vendor/ is installed by `make install`")
     for url in urls:
         assert (static / "css" / url).resolve().is_file(), url
+
+
+def test_it_prints_the_indicators_with_their_figures(
+    client, dossier, enrolment, officer
+):
+    from decimal import Decimal
+
+    from criteria.models import Indicator
+
+    assessment = enrolment.assessments.get(criterion__number=1)
+    indicator = Indicator.objects.create(
+        criterion=assessment.criterion,
+        code="clearance_rate",
+        name="Tỷ lệ khám phá án",
+        unit="%",
+        rule="at_least",
+        target=90,
+    )
+    workflow.enter_value(
+        assessment,
+        indicator=indicator,
+        period_end=dt.date(2026, 9, 30),
+        value=Decimal("92.5"),
+        source="Báo cáo số 12/BC-CAP",
+        actor=officer,
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(dossier).text
+    table = page[page.index('<table class="evidence indicators">') :]
+    table = table[: table.index("</table>")]
+    for part in ["Tỷ lệ khám phá án", "at least 90 %", "92.5 %", "30/09/2026"]:
+        assert part in table, part
+    assert "Báo cáo số 12/BC-CAP" in table and ">met<" in table

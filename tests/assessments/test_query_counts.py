@@ -6,10 +6,14 @@ which the session is saved inside the test's transaction (2 queries that a
 deployment does not make). They are the same at 2 rows and at 20.
 """
 
+import datetime as dt
+
 import pytest
 
 from access.models import Membership
 from assessments import workflow
+from assessments.models import IndicatorValue
+from criteria.models import Indicator
 from tests import files
 from tests.factories import (
     EnrolmentFactory,
@@ -32,6 +36,15 @@ def sizes(module_db):
     ward "many" has 20 and 20, so its history is ten times longer too.
     """
     criteria_set = make_criteria_set(22)
+    # Criterion 1 is measured by two indicators.
+    for code in ("cases", "rate"):
+        Indicator.objects.create(
+            criterion=criteria_set.criteria.get(number=1),
+            code=code,
+            name=code,
+            rule="at_least",
+            target=1,
+        )
     province = ProvinceFactory(code="38")
     for year, wards in ((2025, 2), (2026, 18)):
         for _ in range(wards):
@@ -55,6 +68,14 @@ def sizes(module_db):
         first = enrolment.assessments.get(criterion__number=1)
         for index in range(count):
             add_file(first, officer, f"{index}.pdf", files.pdf(f"{name}-{index}"))
+            IndicatorValue.objects.create(
+                ward=enrolment.ward,
+                code="cases",
+                period_end=dt.date(2026, 1, 1) + dt.timedelta(days=index),
+                value=index,
+                source="Báo cáo",
+                entered_by=officer,
+            )
         for number in range(2, count + 2):
             waiting = enrolment.assessments.get(criterion__number=number)
             add_file(waiting, officer, f"{number}.pdf", files.pdf(f"{name}{number}"))
@@ -71,13 +92,14 @@ def sizes(module_db):
 PAGES = {
     # The ward list, the ward page, the criterion and the queue also read
     # the year's calendar (one query); the dossier and the criterion, the
-    # criterion's conversation (one).
+    # criterion's conversation (one), and its indicators and the ward's
+    # figures of them (two).
     "ward list": ("national", "/wards/?year=2025", "/wards/?year=2026", 14),
     "ward page": ("national", "/wards/few/", "/wards/many/", 16),
-    "dossier": ("national", "/wards/few/dossier/", "/wards/many/dossier/", 14),
+    "dossier": ("national", "/wards/few/dossier/", "/wards/many/dossier/", 16),
     # The criterion, to those above the ward: other wards holding its files
     # (one query; the allowances only when some do: none here).
-    "criterion": ("national", "/wards/few/2026/1/", "/wards/many/2026/1/", 14),
+    "criterion": ("national", "/wards/few/2026/1/", "/wards/many/2026/1/", 16),
     # Who claimed the queue's items, and who did the recent events: 2 queries;
     # the reviewer's province and what it was formed from: 1.
     # Which items have a file also in other wards: 2 (their files, then the

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,7 @@ from django.core.management.base import CommandError
 
 from assessments.models import Assessment
 from criteria.fileformat import CriteriaFileError, parse
-from criteria.models import CriteriaSet, Criterion, CriterionGroup
+from criteria.models import CriteriaSet, Criterion, CriterionGroup, Indicator
 from tests.factories import EnrolmentFactory
 
 SHIPPED = Path(__file__).resolve().parents[2] / "criteria/data/illustrative-22.csv"
@@ -186,3 +187,70 @@ def test_export_writes_what_import_reads(tmp_path):
 def test_export_of_an_unknown_set_says_which_exist():
     with pytest.raises(CommandError, match="No criteria set has the code"):
         call_command("export_criteria", "nope")
+
+
+WITH_INDICATORS = GOOD.replace(
+    "group,B,Nhóm B,Group B\n",
+    "group,B,Nhóm B,Group B\n"
+    "indicator,3,clearance_rate,Tỷ lệ khám phá,Clearance rate,%,year_to_date,"
+    "at_least,90\n"
+    "indicator,3,crimes,Số vụ phạm tội,Crimes,vụ,year_to_date,change_below,0\n"
+    "indicator,1,cameras,Số camera,Cameras,,on_date,at_least,12.5\n",
+)
+
+
+@pytest.mark.django_db
+def test_indicators_load_with_their_rules(tmp_path):
+    call_command("import_criteria", str(write(tmp_path, WITH_INDICATORS)))
+    rows = list(
+        Indicator.objects.order_by("position").values_list(
+            "criterion__number", "code", "name_en", "unit", "period", "rule", "target"
+        )
+    )
+    assert rows == [
+        (3, "clearance_rate", "Clearance rate", "%", "year_to_date", "at_least", 90),
+        (3, "crimes", "Crimes", "vụ", "year_to_date", "change_below", 0),
+        (1, "cameras", "Cameras", "", "on_date", "at_least", Decimal("12.5")),
+    ]
+    # A re-import without them removes the definitions (figures are kept by
+    # ward and code, elsewhere).
+    call_command("import_criteria", str(write(tmp_path, GOOD)))
+    assert not Indicator.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_shipped_set_has_the_published_indicators():
+    call_command("import_criteria", str(SHIPPED))
+    rules = {
+        code: (number, rule, target)
+        for code, number, rule, target in Indicator.objects.values_list(
+            "code", "criterion__number", "rule", "target"
+        )
+    }
+    assert rules["clearance_rate"] == (18, "at_least", 90)
+    assert rules["reports_resolved"] == (19, "equal", 100)
+    assert rules["serious_crimes"] == (16, "equal", 0)
+    assert rules["social_order_crimes"] == (17, "change_below", 0)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("indicator,3,crimes", "indicator,23,crimes", "indicator"),
+        ("indicator,3,crimes", "indicator,3,clearance_rate", "indicator"),
+        ("indicator,3,crimes", "indicator,3,số vụ", "indicator"),
+        ("change_below,0", "fewer,0", "rule"),
+        ("year_to_date,change_below", "monthly,change_below", "period"),
+        ("change_below,0", "change_below,nhiều", "target"),
+        ("change_below,0", "change_below,0.125", "target"),
+        ("Số vụ phạm tội,Crimes", ",Crimes", "indicator"),
+    ],
+)
+@pytest.mark.django_db
+def test_a_bad_indicator_line_is_named(tmp_path, old, new, field):
+    text = WITH_INDICATORS.replace(old, new)
+    with pytest.raises(CriteriaFileError) as caught:
+        parse(text.encode())
+    assert caught.value.line == 8
+    assert caught.value.field == field
+    assert counts() == (0, 0, 0)

@@ -156,6 +156,22 @@ def test_an_officer_is_reminded_30_7_and_1_days_before(db, world):
     assert officer.unread_notifications == 3
 
 
+def test_a_contributor_is_reminded_of_its_bodys_criteria_only(db, world):
+    world.late.criteria_set.criteria.filter(number=2).update(
+        responsible_body="party_committee"
+    )
+    party = member(Role.CONTRIBUTOR, ward=world.late.ward, body="party_committee")
+    peoples = member(Role.CONTRIBUTOR, ward=world.late.ward, body="peoples_committee")
+    walk(DUE - dt.timedelta(days=30), DUE - dt.timedelta(days=30))
+    (reminder,) = told(party, Kind.REMINDER)
+    assert reminder.title.startswith("An Hưng: 1 criterion needs its evidence by")
+    assert reminder.body == "Criteria: 2."
+    assert reminder.url == reverse("my_tasks")
+    assert told(peoples, Kind.REMINDER) == []
+    # The officers still hear of all three.
+    assert told(world.people.officer, Kind.REMINDER)[0].body == "Criteria: 1, 2, 3."
+
+
 def test_the_one_day_reminder_comes_the_day_before(db, world):
     walk(D(2026, 9, 28), D(2026, 9, 28))
     # Two days before, the 7-day step, missed at 30 and 7 days: one reminder.
