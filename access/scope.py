@@ -169,17 +169,17 @@ def scope_of(user: AnyUser | None) -> Scope:
     cached = getattr(user, "_kieumau_scope", None)
     if cached is not None:
         return cached
-    rows = list(
+    memberships = list(
         Membership.objects.filter(user_id=user.pk).values_list(
             "pk", "role", "ward_id", "province_id", "body"
         )
     )
     contributes: dict[int, frozenset[str]] = {}
-    for _pk, role, ward_id, _province, body in rows:
+    for _pk, role, ward_id, _province, body in memberships:
         if role == Role.CONTRIBUTOR:
             contributes[ward_id] = contributes.get(ward_id, frozenset()) | {body}
     # A contributor's ward is not in their scope: only its criteria are.
-    rows = [r[:4] for r in rows if r[1] != Role.CONTRIBUTOR]
+    rows = [m[:4] for m in memberships if m[1] != Role.CONTRIBUTOR]
     roles = frozenset(role for _pk, role, _ward, _province in rows) | (
         {Role.CONTRIBUTOR} if contributes else frozenset()
     )

@@ -105,9 +105,10 @@ def _store(upload: File, comment: Comment) -> str:
 
 def told_of(comment: Comment) -> list[Any]:
     """Who hears of a comment: the ward's officers (and the contributors of
-    the criterion's body) when a reviewer or a leader wrote it; the reviewers of the criterion (the one who claimed it,
-    if any, else all who cover its group) when an officer did; and anyone it
-    mentions who takes part. Never its author."""
+    the criterion's body) when a reviewer or a leader wrote it; the
+    reviewers of the criterion (the one who claimed it, if any, else all who
+    cover its group) when someone of the ward did; and anyone it mentions
+    who takes part. Never its author."""
     assessment = comment.assessment
     ward = assessment.enrolment.ward
     User = get_user_model()

@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import DayMonthYearField, FigureField
 from core.numbers import whole_number
-from criteria.models import Criterion
+from criteria.models import Criterion, Indicator
 
-from .models import Enrolment, Proposal, Track
+from .models import Enrolment, Evidence, Proposal, Track
 from .uploads import accept_attribute
 
 
@@ -136,11 +136,18 @@ class CommentThreadForm(forms.Form):
     file = forms.FileField(label=_("A file (optional)"), required=False)
 
 
+class FileChoiceField(forms.ModelChoiceField):
+    """Files of a dossier, by the name they were uploaded with."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.original_name
+
+
 class IndicatorValueForm(forms.Form):
     """A ward's figure for one of the criterion's indicators."""
 
-    indicator = forms.ModelChoiceField(
-        label=_("Indicator"), queryset=None, empty_label=None
+    indicator: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Indicator"), queryset=Indicator.objects.none(), empty_label=None
     )
     period_end = DayMonthYearField(
         label=_("Period ends on (dd/mm/yyyy)"),
@@ -155,17 +162,18 @@ class IndicatorValueForm(forms.Form):
             "required": _("Say which document the figure comes from."),
         },
     )
-    evidence = forms.ModelChoiceField(
+    evidence: forms.ModelChoiceField = FileChoiceField(
         label=_("Its file in the dossier (optional)"),
-        queryset=None,
+        queryset=Evidence.objects.none(),
         required=False,
     )
 
     def __init__(self, *args, assessment, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].queryset = assessment.criterion.indicators.all()
-        self.fields["evidence"].queryset = assessment.evidence.filter(withdrawn_at=None)
-        self.fields["evidence"].label_from_instance = lambda e: e.original_name
+        indicator = cast(forms.ModelChoiceField, self.fields["indicator"])
+        indicator.queryset = assessment.criterion.indicators.all()
+        evidence = cast(forms.ModelChoiceField, self.fields["evidence"])
+        evidence.queryset = assessment.evidence.filter(withdrawn_at=None)
 
 
 class QuotaForm(forms.Form):

@@ -83,9 +83,9 @@ def _officers(ward_ids) -> dict[int | None, list]:
     return by_ward
 
 
-def _contributors(ward_ids) -> dict[tuple[int, str], list]:
+def _contributors(ward_ids) -> dict[tuple[int | None, str], list]:
     """The contributors of each ward's bodies, by (ward, body)."""
-    by_body: dict[tuple[int, str], list] = defaultdict(list)
+    by_body: dict[tuple[int | None, str], list] = defaultdict(list)
     for membership in Membership.objects.filter(
         role=Role.CONTRIBUTOR, ward_id__in=list(ward_ids), user__is_active=True
     ).select_related("user"):

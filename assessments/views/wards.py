@@ -80,13 +80,16 @@ def _enrolment_or_404(request: HttpRequest, code: str) -> tuple[Enrolment, list[
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Officers land on their ward, reviewers on their queue, Ministry
-    reviewers on the proposals, leaders on their dashboard (their
-    province's, or the country's), others on the wards."""
+    """Officers land on their ward, contributors on their tasks, reviewers
+    on their queue, Ministry reviewers on the proposals, leaders on their
+    dashboard (their province's, or the country's), others on the wards."""
     ward = landing_ward(request.user)
     if ward is not None:
         return redirect("ward_detail", code=ward.code)
     scope = scope_of(request.user)
+    # Their criteria's pages are theirs; no ward page or list is.
+    if scope.is_only_contributor:
+        return redirect("my_tasks")
     if scope.is_only_reviewer:
         return redirect("review_queue")
     if scope.is_only_ministry_reviewer:
