@@ -49,7 +49,9 @@ EXCLUDED = [
     # Files still arriving: their bytes are not evidence and not kept.
     "evidence.partialupload",
 ]
-# Format 5: the calendar (`deadlines.*`), the bell (`notifications.*`), the
+# Format 6: indicators (`criteria.indicator`) and the wards' figures
+# (`evidence.indicatorvalue`), contributors (`access.membership.body`);
+# format 5 archives had none, and restore as they are. Format 5: the calendar (`deadlines.*`), the bell (`notifications.*`), the
 # digests (`reminders.sentdigest`), evidence validity and carry-over, the
 # comments on criteria (with their files under media/) and the files allowed
 # in several wards; format 4
@@ -61,7 +63,7 @@ EXCLUDED = [
 # archives marked a unit `active` or `merged_into` another. Format 2:
 # enrolments are `evidence.enrolment` and memberships `access.membership`;
 # format 1 archives named them `wards.*`. Restore translates older archives.
-FORMAT = 5
+FORMAT = 6
 MOVED_MODELS = {
     ("wards", "enrolment"): ("evidence", "enrolment"),
     ("wards", "membership"): ("access", "membership"),
@@ -183,10 +185,10 @@ def upgrade(manifest: dict, rows: list[dict]) -> tuple[dict, list[dict]]:
         manifest, rows = _from_format_2(manifest, rows)
     if version < 4:
         manifest, rows = _from_format_3(manifest, rows)
-    if version < 5:
+    if version < 6:
         # Nothing to translate: the new tables start empty, the new columns
         # take their defaults. The manifest counts only the tables it knew.
-        manifest = {**manifest, "format": 5, "partial_counts": True}
+        manifest = {**manifest, "format": 6, "partial_counts": True}
     return manifest, rows
 
 

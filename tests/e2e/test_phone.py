@@ -16,8 +16,15 @@ DOSSIER = "/wards/14797/dossier/"
 
 # Each role and the main pages it sees.
 PAGES = {
-    "demo-officer": [WARD, CRITERION, DOSSIER, "/notifications/"],
-    "demo-reviewer": ["/review/", "/wards/", WARD, CRITERION, "/dashboard/38/"],
+    "demo-officer": [WARD, CRITERION, DOSSIER, "/notifications/", "/tasks/"],
+    "demo-reviewer": [
+        "/review/",
+        "/tasks/",
+        "/wards/",
+        WARD,
+        CRITERION,
+        "/dashboard/38/",
+    ],
     "demo-leader": [
         "/dashboard/01/",
         "/wards/",

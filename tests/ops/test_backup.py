@@ -456,3 +456,83 @@ def test_an_archive_of_the_version_before_the_calendar_restores(
     fresh_media(settings, tmp_path / "fresh-media-2")
     call_command("restore", str(archive), verbosity=0)
     assert Calendar.objects.count() == 1 and Notification.objects.count() == told
+
+
+def as_format_5(archive_path, out_path) -> None:
+    """The archive the version before indicators would have written: no
+    indicator or figure tables, no body on memberships."""
+    with tarfile.open(archive_path, "r:gz") as archive:
+        manifest = json.load(archive.extractfile("manifest.json"))
+        rows = json.load(archive.extractfile("data.json"))
+        members = [
+            (m, archive.extractfile(m).read())
+            for m in archive.getmembers()
+            if m.name.startswith("media/")
+        ]
+    new_tables = ("criteria.indicator", "evidence.indicatorvalue")
+    old_rows = [row for row in rows if row["model"] not in new_tables]
+    for row in old_rows:
+        if row["model"] == "access.membership":
+            row["fields"].pop("body")
+    manifest["format"] = 5
+    manifest["counts"] = {
+        label: count
+        for label, count in manifest["counts"].items()
+        if label not in new_tables
+    }
+    with tarfile.open(out_path, "w:gz") as archive:
+        for name, body in (
+            ("data.json", json.dumps(old_rows).encode()),
+            ("manifest.json", json.dumps(manifest).encode()),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            archive.addfile(info, io.BytesIO(body))
+        for member, body in members:
+            archive.addfile(member, io.BytesIO(body))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_archive_of_the_version_before_indicators_restores(
+    tmp_path, settings, dossiers, officer
+):
+    """Backups taken before indicators restore without them; this version's
+    archives carry the definitions and the wards' figures."""
+    from decimal import Decimal
+
+    from access.models import Membership
+    from assessments import workflow
+    from assessments.models import IndicatorValue
+    from criteria.models import Indicator
+
+    assessment = dossiers.assessments.get(criterion__number=5)
+    indicator = Indicator.objects.create(
+        criterion=assessment.criterion,
+        code="clearance_rate",
+        name="Tỷ lệ khám phá án",
+        rule="at_least",
+        target=90,
+    )
+    workflow.enter_value(
+        assessment,
+        indicator=indicator,
+        period_end=dt.date(2026, 9, 30),
+        value=Decimal("92.5"),
+        source="Báo cáo",
+        actor=officer,
+    )
+    archive = tmp_path / "kieumau.tar.gz"
+    call_command("backup", str(archive), verbosity=0)
+    old = tmp_path / "format-5.tar.gz"
+    as_format_5(archive, old)
+    call_command("flush", interactive=False, verbosity=0)
+    fresh_media(settings, tmp_path / "fresh-media")
+    call_command("restore", str(old), verbosity=0)
+    assert not Indicator.objects.exists() and not IndicatorValue.objects.exists()
+    assert set(Membership.objects.values_list("body", flat=True)) == {""}
+    call_command("flush", interactive=False, verbosity=0)
+    fresh_media(settings, tmp_path / "fresh-media-2")
+    call_command("restore", str(archive), verbosity=0)
+    (figure,) = IndicatorValue.objects.all()
+    assert (figure.code, figure.value) == ("clearance_rate", Decimal("92.5"))
+    assert Indicator.objects.get().target == 90
