@@ -522,23 +522,23 @@ def enter_value(
             evidence.assessment_id != locked.pk or evidence.withdrawn_at is not None
         ):
             raise WorkflowError(_("Choose a file of this criterion's dossier."))
-        existing = (
-            IndicatorValue.objects.select_for_update()
-            .filter(
-                ward_id=locked.enrolment.ward_id,
-                code=indicator.code,
-                period_end=period_end,
-            )
-            .first()
+        of_ward = IndicatorValue.objects.select_for_update().filter(
+            ward_id=locked.enrolment.ward_id, code=indicator.code
         )
-        if existing is not None:
-            if period_end.year < year:
-                raise WorkflowError(
-                    _(
-                        "Last year's figure for this period is entered already; it "
-                        "is no longer changed."
-                    )
+        # Last year's figures are entered once, when there are none: those
+        # a dossier of last year was decided on never change.
+        if (
+            period_end.year < year
+            and of_ward.filter(period_end__year=period_end.year).exists()
+        ):
+            raise WorkflowError(
+                _(
+                    "Last year's figures for this indicator are entered already; "
+                    "they are no longer changed."
                 )
+            )
+        existing = of_ward.filter(period_end=period_end).first()
+        if existing is not None:
             before.append(existing.value)
 
     def change(locked: Assessment, now: dt.datetime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -95,7 +96,12 @@ def province_table(rows: list[dict]) -> tuple[list[str], list[list]]:
     ]
 
 
-def ward_table(enrolments) -> tuple[list[str], list[list]]:
+def ward_table(enrolments, indicator_columns=()) -> tuple[list[str], list[list]]:
+    """One row per ward; after the fixed columns, for each indicator
+    (`dashboards.indicators.columns`) the ward's figure for the year, the
+    date it runs to, the change on the year before for a rule on the
+    change, and whether the rule is met. Blank where the ward's set does
+    not have the indicator."""
     headers = [
         _("Unit code"),
         _("Ward"),
@@ -110,6 +116,8 @@ def ward_table(enrolments) -> tuple[list[str], list[list]]:
         _("Decision number"),
         _("Decision date"),
     ]
+    for column in indicator_columns:
+        headers.extend(_indicator_headers(column))
     return headers, [
         [
             e.ward.code,
@@ -129,8 +137,53 @@ def ward_table(enrolments) -> tuple[list[str], list[list]]:
             e.decision.number if e.decision else "",
             e.decision.date if e.decision else None,
         ]
+        + [cell for column in indicator_columns for cell in _indicator_cells(column, e)]
         for e in enrolments
     ]
+
+
+def _indicator_headers(column) -> list[str]:
+    indicator = column.indicator
+    name = indicator.display_name
+    headers = [
+        f"{name} ({indicator.unit})" if indicator.unit else name,
+        _("%(indicator)s: period ends on") % {"indicator": name},
+    ]
+    if column.compares_years:
+        headers.append(
+            _("%(indicator)s: change on the previous year (%%)") % {"indicator": name}
+        )
+    headers.append(_("%(indicator)s: rule met") % {"indicator": name})
+    return headers
+
+
+def _indicator_cells(column, enrolment) -> list:
+    measured = column.readings.get(enrolment.pk)
+    width = 4 if column.compares_years else 3
+    if measured is None:  # the ward's set does not have this indicator
+        return [None] * width
+    reading = measured.reading
+    if reading.value is None:
+        met = _("no figure")
+    else:
+        met = _("yes") if reading.met else _("no")
+    cells = [
+        _amount(reading.value.value) if reading.value else None,
+        reading.value.period_end if reading.value else None,
+    ]
+    if column.compares_years:
+        cells.append(_amount(reading.change))
+    cells.append(met)
+    return cells
+
+
+def _amount(value: Decimal | None) -> Decimal | int | None:
+    """A figure as a spreadsheet number: 5, not 5.00."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return value.normalize()
 
 
 def heatmap_table(enrolments, grid: dict) -> tuple[list[str], list[list]]:

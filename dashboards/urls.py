@@ -9,4 +9,9 @@ urlpatterns = [
         "dashboard/export/<str:table>.<str:fmt>", views.export, name="dashboard_export"
     ),
     path("dashboard/<str:code>/", views.province, name="province_dashboard"),
+    path(
+        "dashboard/<str:code>/indicators/",
+        views.indicator,
+        name="indicator_dashboard",
+    ),
 ]

@@ -18,11 +18,13 @@ from access.scope import (
     require_nationwide,
 )
 from assessments import recognition
+from assessments.indicators import rule_text
 from assessments.models import Assessment, Enrolment
 from criteria.models import CriterionGroup
 
 from . import charts, coverage, exports, maps
 from . import figures as dashboards
+from . import indicators as measures
 from .filters import Filters, enrolments_for, read_filters
 
 
@@ -140,6 +142,54 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@require_GET
+@login_required
+def indicator(request: HttpRequest, code: str) -> HttpResponse:
+    """One indicator across a province's wards: how the figures spread, and
+    the wards that miss its rule or have no figure for the year."""
+    filters = read_filters(request, province=None)
+    province = province_or_404(request.user, code, year=filters.year)
+    filters = filters.for_province(province)
+    enrolments = enrolments_for(request.user, filters)
+    in_use = measures.in_use(enrolments)
+    choices = measures.choices(in_use)
+    asked = request.GET.get("indicator", "")
+    chosen = next(
+        (i for i in choices if i.code == asked),
+        choices[0] if choices and not asked else None,
+    )
+    context = {
+        "filters": filters,
+        "tracks": Enrolment.Track.choices,
+        "province": province,
+        "choices": choices,
+        "chosen": chosen,
+        "unknown": bool(asked) and chosen is None,
+    }
+    if chosen is None or filters.year is None:
+        return render(request, "dashboards/indicators.html", context)
+    wards = list(enrolments.select_related("ward"))
+    spread = measures.spread(
+        measures.measure(wards, in_use, chosen.code, filters.year).values()
+    )
+    # A rule on the change is judged on the change: chart that.
+    judged, unit = (
+        (spread.changes, "%")
+        if chosen.compares_years
+        else (spread.figures, chosen.unit)
+    )
+    # Sets in use may give the same code other targets: name each rule.
+    rules = dict.fromkeys(rule_text(i) for i in in_use if i.code == chosen.code)
+    context |= {
+        "spread": spread,
+        "rule": "; ".join(rules),
+        "stats": measures.stats_rows(spread, chosen),
+        "chart": charts.column_chart(measures.bins(judged, unit)),
+        "charted": len(judged),
+    }
+    return render(request, "dashboards/indicators.html", context)
+
+
 def _heat_cells(enrolment: Enrolment, cells: dict, numbers: list[int]):
     """One heatmap row as HTML, built here: a template tag per cell is slow.
 
@@ -219,9 +269,9 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         headers, data = exports.province_table(rows)
         title = _("Provinces")
     elif table == "wards":
-        headers, data = exports.ward_table(
-            dashboards.ward_rows(enrolments, group=filters.group)
-        )
+        wards = dashboards.ward_rows(enrolments, group=filters.group)
+        measured = measures.columns(wards, measures.in_use(enrolments), filters.year)
+        headers, data = exports.ward_table(wards, measured)
         title = _("Wards")
     elif table == "heatmap":
         wards = dashboards.ward_rows(enrolments, group=filters.group)

@@ -94,6 +94,11 @@ MATRIX = {
         expect(EVERYONE - WARD_PEOPLE),
     ),
     "province_dashboard": ("GET", "/dashboard/{province}/", expect(PROVINCE_VIEWERS)),
+    "indicator_dashboard": (
+        "GET",
+        "/dashboard/{province}/indicators/",
+        expect(PROVINCE_VIEWERS),
+    ),
     "trend_dashboard": (
         "GET",
         "/dashboard/trend/?province={province}",
@@ -245,6 +250,11 @@ MATRIX = {
         "POST",
         "/wards/{ward}/{year}/{working}/comments/",
         expect({"officer_own", "reviewer_own", "leader_own"}),
+    ),
+    "comment_add:contributed": (
+        "POST",
+        "/wards/{ward}/{year}/{contributed}/comments/",
+        expect({"officer_own", "contributor_own", "reviewer_own", "leader_own"}),
     ),
     "comment_file": ("GET", "/comments/{comment}/file/", expect(READERS)),
     "review_queue": ("GET", "/review/", expect({"reviewer_own", "reviewer_other"})),
@@ -554,7 +564,7 @@ def post_data(key: str, values) -> dict:
         return {"proposal": values["proposal"]}
     if key == "proposal_return":
         return {"reason": "Thiếu", "criteria": [values["criterion_pk"]]}
-    if key == "comment_add":
+    if key in ("comment_add", "comment_add:contributed"):
         return {"text": "Biên bản ký ngày nào?"}
     if key in ("calendar:post", "calendar_province:post"):
         return {"evidence_due": f"15/12/{values['year']}"}

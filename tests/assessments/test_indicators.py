@@ -211,8 +211,11 @@ def test_last_years_figure_is_entered_once_and_the_period_must_be_over(
         )
 
     enter(dt.date(2025, 9, 30))
-    with pytest.raises(workflow.WorkflowError, match="no longer changed"):
-        enter(dt.date(2025, 9, 30), "1")
+    # Once last year has a figure, last year is closed: the same period or
+    # another (the year's latest figure, which its dossier was decided on).
+    for day in (dt.date(2025, 9, 30), dt.date(2025, 12, 31)):
+        with pytest.raises(workflow.WorkflowError, match="no longer changed"):
+            enter(day, "1")
     with pytest.raises(workflow.WorkflowError, match="must end in 2026"):
         enter(dt.date(2024, 12, 31))
     with pytest.raises(workflow.WorkflowError, match="has not ended"):

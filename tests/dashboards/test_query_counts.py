@@ -63,7 +63,9 @@ PAGES = [
     # + the heat map legend, + the quota, registrations and recognition (3),
     # + the year's calendar (for the wards late with evidence)
     ("/dashboard/{province}/", "year=2026", 18),
-    ("/dashboard/export/wards.xlsx", PROVINCE, 11),
+    # + the indicators of the sets in use (none here: each one adds a query,
+    # see tests/dashboards/test_indicators.py)
+    ("/dashboard/export/wards.xlsx", PROVINCE, 12),
     ("/dashboard/export/heatmap.csv", PROVINCE, 12),
     ("/dashboard/export/pipeline.csv", PROVINCE, 11),
     ("/dashboard/trend/", PROVINCE, 13),
