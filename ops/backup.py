@@ -51,8 +51,8 @@ EXCLUDED = [
 ]
 # Format 6: indicators (`criteria.indicator`) and the wards' figures
 # (`evidence.indicatorvalue`), contributors (`access.membership.body`);
-# format 5 archives had none, and restore as they are. Format 5: the calendar (`deadlines.*`), the bell (`notifications.*`), the
-# digests (`reminders.sentdigest`), evidence validity and carry-over, the
+# format 5 archives had none, and restore as they are. Format 5: the
+# calendar (`deadlines.*`), the bell (`notifications.*`), the digests (`reminders.sentdigest`), evidence validity and carry-over, the
 # comments on criteria (with their files under media/) and the files allowed
 # in several wards; format 4
 # archives had none of them, and restore as they are. Format 4: recognition
