@@ -52,17 +52,17 @@ EXCLUDED = [
 # Format 6: indicators (`criteria.indicator`) and the wards' figures
 # (`evidence.indicatorvalue`), contributors (`access.membership.body`);
 # format 5 archives had none, and restore as they are. Format 5: the
-# calendar (`deadlines.*`), the bell (`notifications.*`), the digests (`reminders.sentdigest`), evidence validity and carry-over, the
-# comments on criteria (with their files under media/) and the files allowed
-# in several wards; format 4
-# archives had none of them, and restore as they are. Format 4: recognition
-# is decisions (`evidence.decision`, with their scans
-# under media/) and proposals; format 3 archives carried a recognition
-# number and date on each enrolment. Format 3: units have periods and lineage
-# (`wards.unitchange`); format 2
-# archives marked a unit `active` or `merged_into` another. Format 2:
-# enrolments are `evidence.enrolment` and memberships `access.membership`;
-# format 1 archives named them `wards.*`. Restore translates older archives.
+# calendar (`deadlines.*`), the bell (`notifications.*`), the digests
+# (`reminders.sentdigest`), evidence validity and carry-over, the comments
+# on criteria (with their files under media/) and the files allowed in
+# several wards; format 4 archives had none of them, and restore as they
+# are. Format 4: recognition is decisions (`evidence.decision`, with their
+# scans under media/) and proposals; format 3 archives carried a recognition
+# number and date on each enrolment. Format 3: units have periods and
+# lineage (`wards.unitchange`); format 2 archives marked a unit `active` or
+# `merged_into` another. Format 2: enrolments are `evidence.enrolment` and
+# memberships `access.membership`; format 1 archives named them `wards.*`.
+# Restore translates older archives.
 FORMAT = 6
 MOVED_MODELS = {
     ("wards", "enrolment"): ("evidence", "enrolment"),
