@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_POST
 from access.people import load_units
 from access.scope import scope_of
 from deadlines.schedule import dates_for
+from notifications.models import Notification
+from notifications.services import mark_read
 
 from .. import carryover, comments, indicators, resumable, services, workflow
 from ..forms import (
@@ -58,7 +60,23 @@ def assessment_or_404(
 @login_required
 def criterion_detail(request: HttpRequest, code: str, year: int, number: int):
     assessment = assessment_or_404(request, code, year, number)
+    if request.user.unread_notifications:
+        _read_its_notifications(request.user, assessment)
     return _render_criterion(request, assessment)
+
+
+def _read_its_notifications(user, assessment: Assessment) -> None:
+    """Opening a criterion reads what the bell said about it: its messages
+    and decisions. Costs nothing when the bell is at zero."""
+    ids = list(
+        Notification.objects.filter(
+            user=user,
+            read_at=None,
+            url__startswith=assessment.get_absolute_url(),
+        ).values_list("pk", flat=True)
+    )
+    if ids:
+        mark_read(user, ids)
 
 
 def _render_criterion(

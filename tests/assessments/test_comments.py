@@ -227,3 +227,19 @@ def test_a_file_is_kept_when_the_commit_outcome_is_unknown(
     monkeypatch.undo()
     (comment,) = Comment.objects.all()
     assert default_storage.exists(comment.file.name)
+
+
+def test_opening_the_criterion_reads_what_the_bell_said_of_it(
+    client, submitted, officer, reviewer, enrolment
+):
+    comments.add_comment(submitted, author=reviewer, text="Biên bản ký ngày nào?")
+    other = enrolment.assessments.get(criterion__number=2)
+    comments.add_comment(other, author=reviewer, text="Còn thiếu ảnh.")
+    officer.refresh_from_db()
+    assert officer.unread_notifications == 2
+    client.force_login(officer)
+    client.get(submitted.get_absolute_url())
+    officer.refresh_from_db()
+    assert officer.unread_notifications == 1
+    (unread,) = Notification.objects.filter(user=officer, read_at=None)
+    assert unread.url.startswith(other.get_absolute_url())
