@@ -60,7 +60,7 @@ def assessment_or_404(
 @login_required
 def criterion_detail(request: HttpRequest, code: str, year: int, number: int):
     assessment = assessment_or_404(request, code, year, number)
-    if request.user.unread_notifications:
+    if getattr(request.user, "unread_notifications", 0):
         _read_its_notifications(request.user, assessment)
     return _render_criterion(request, assessment)
 
