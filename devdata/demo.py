@@ -11,7 +11,9 @@ read its record through the unit's lineage.
 
 Every event of a year happens within that year (`timeline.DemoYear`): from
 January to mid-December for 2023, to the moment of loading for the current
-year, and year-end criteria only once their window has opened.
+year, and year-end criteria only once their window has opened. Criteria
+with indicators that were sent for review carry figures meeting their rules
+(`demo_indicators`), Phú La's and An Hưng's from the public record.
 
 The loader writes final states in bulk, with the events that would have led
 to them, because replaying a year of clicks through the workflow would make
@@ -37,12 +39,15 @@ from access.models import Membership
 from accounts.models import User
 from assessments.models import (
     Assessment,
+    Comment,
     Decision,
     Enrolment,
     Evidence,
+    IndicatorValue,
     Proposal,
     Quota,
     RecognitionEvent,
+    ReuseAllowed,
     ReviewEvent,
     evidence_path,
 )
@@ -53,6 +58,7 @@ from deadlines.models import Calendar
 from wards.models import Province, UnitChange, Ward
 
 from .demo_calendar import load_calendar
+from .demo_indicators import Figures
 from .demo_plans import (
     DEMO_ACCOUNTS,
     DEMO_PROVINCES,
@@ -80,6 +86,7 @@ S = Assessment.Status
 # Made-up people: family and middle name (last_name), given name (first_name).
 DEMO_NAMES = {
     "demo-officer": ("Nguyễn Văn", "An"),
+    "demo-contributor": ("Đinh Thị", "Thu"),
     "demo-reviewer": ("Lê Thị", "Lan"),
     "demo-leader": ("Trần Quốc", "Bảo"),
     "demo-ministry": ("Vũ Thị", "Hạnh"),
@@ -152,7 +159,8 @@ def load_demo(
     now_in = _taken_by(units_past.values(), units_now.values())
     criteria = list(criteria_set.criteria.order_by("number"))
 
-    writer = _DemoWriter()
+    figures = Figures(criteria_set)
+    writer = _DemoWriter(figures)
     for year, plans, units in (
         (past_year, PLANS_PAST, units_past),
         (this_year, PLANS_NOW, units_now),
@@ -192,7 +200,9 @@ def load_demo(
         reviewer=accounts.reviewer_for(hac_thanh.province),
         criteria_set=criteria_set,
         pdf=demo_pdf,
+        figures=figures,
     )
+    writer.flush_events(figures.flush())
     # Last: the bells, as the worker would fill them from all of the above.
     load_calendar(this_year)
 
@@ -269,14 +279,16 @@ def _create_accounts(
 ) -> _Accounts:
     accounts = _Accounts()
     provinces = {p.code: p for p in Province.objects.valid_on(today)}
-    for username, role, ward_code, province_code in DEMO_ACCOUNTS:
+    for username, role, ward_code, province_code, body in DEMO_ACCOUNTS:
         user = _demo_user(username, password)
         if role == Membership.Role.ADMINISTRATOR:
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
         ward = units[ward_code] if ward_code else None
         province = provinces[province_code] if province_code else None
-        Membership.objects.create(user=user, role=role, ward=ward, province=province)
+        Membership.objects.create(
+            user=user, role=role, ward=ward, province=province, body=body
+        )
         if role in settings.SECOND_FACTOR_ROLES:
             TOTPDevice.objects.create(user=user, name=DEMO_DEVICE, confirmed=True)
         if ward is not None and role == Membership.Role.OFFICER:
@@ -311,7 +323,8 @@ def _demo_user(username: str, password: str | None) -> User:
 class _DemoWriter:
     """Collects rows and writes them in bulk."""
 
-    def __init__(self) -> None:
+    def __init__(self, figures: Figures) -> None:
+        self.figures = figures
         self.assessments: list[Assessment] = []
         self.evidence: list[tuple[int, Evidence]] = []
         self.events: list[tuple[int, ReviewEvent]] = []
@@ -325,9 +338,8 @@ class _DemoWriter:
         if status == S.NOT_STARTED:
             return
         added = year.at(rng, 0.0, 0.45)
-        self.evidence.append(
-            (index, self._evidence(enrolment, criterion, officer, added))
-        )
+        evidence = self._evidence(enrolment, criterion, officer, added)
+        self.evidence.append((index, evidence))
         self._event(index, officer, "add_evidence", S.NOT_STARTED, S.IN_PROGRESS, added)
         if status == S.IN_PROGRESS:
             return
@@ -342,7 +354,18 @@ class _DemoWriter:
             submitted = year.in_window(rng, not_before=added)
         else:
             submitted = max(year.at(rng, 0.3, 0.9), year.after(rng, added, days=(1, 3)))
+        ready = self.figures.ready(enrolment.ward, enrolment.year, criterion.pk)
+        if ready is not None:  # not before its figures were out
+            submitted = max(submitted, year.after(rng, ready, days=(1, 3)))
         assessment.submitted_by, assessment.submitted_at = officer, submitted
+        self.figures.add(
+            assessment,
+            ward=enrolment.ward,
+            year=enrolment.year,
+            between=(added, submitted),
+            actor=officer,
+            evidence=evidence,
+        )
         self._event(index, officer, "submit", S.IN_PROGRESS, S.SUBMITTED, submitted)
         if status == S.SUBMITTED:
             return
@@ -387,13 +410,27 @@ class _DemoWriter:
         )
 
     def flush(self) -> None:
+        """Write the assessments and their evidence."""
         Assessment.objects.bulk_create(self.assessments, batch_size=1000)
         for index, evidence in self.evidence:
             evidence.assessment = self.assessments[index]
         Evidence.objects.bulk_create([e for _i, e in self.evidence], batch_size=1000)
+
+    def flush_events(self, figures: list[ReviewEvent]) -> None:
+        """Write the events, with the figures' events (`Figures.flush`) after
+        the first file of their assessment: in the order they happened, even
+        at the same moment (early on New Year's Day)."""
+        entered: dict[int, list[ReviewEvent]] = {}
+        for event in figures:
+            entered.setdefault(event.assessment.pk, []).append(event)
+        events = []
         for index, event in self.events:
             event.assessment = self.assessments[index]
-        ReviewEvent.objects.bulk_create([e for _i, e in self.events], batch_size=1000)
+            events.append(event)
+            if event.action == ReviewEvent.Action.ADD_EVIDENCE:
+                events += entered.pop(event.assessment.pk, [])
+        events += [event for rest in entered.values() for event in rest]
+        ReviewEvent.objects.bulk_create(events, batch_size=1000)
 
 
 def demo_pdf(text: str) -> bytes:
@@ -465,6 +502,11 @@ def remove_demo() -> None:
         province__code__in=DEMO_PROVINCES, set_by__username="demo-national"
     ).delete()
     ReviewEvent.objects.filter(assessment__in=assessments).delete()
+    # Figures are kept per unit, not per year: all of the demo's units'.
+    IndicatorValue.objects.filter(ward__in=enrolments.values("ward")).delete()
+    comments = Comment.objects.filter(assessment__in=assessments)
+    files += [name for name in comments.values_list("file", flat=True) if name]
+    comments.delete()
     # Carried-over rows first: the rows they came from are protected.
     Evidence.objects.filter(assessment__in=assessments).exclude(
         carried_from=None
@@ -473,5 +515,6 @@ def remove_demo() -> None:
     assessments.delete()
     enrolments.delete()
     Calendar.objects.filter(set_by__username__in=demo_usernames()).delete()
+    ReuseAllowed.objects.filter(allowed_by__username__in=demo_usernames()).delete()
     User.objects.filter(username__in=demo_usernames()).delete()
     transaction.on_commit(lambda: [default_storage.delete(name) for name in files])

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from access.models import Membership
 from assessments.models import Assessment, Enrolment
-from criteria.models import Criterion
+from criteria.models import Criterion, ResponsibleBody
 
 from .timeline import DemoYear
 
@@ -49,6 +49,8 @@ class Plan:
     rest_submitted: bool = False
     # Criteria (by number) waiting for review now, whatever else holds.
     waiting: tuple[int, ...] = ()
+    # Criteria (by number) still being worked on now, whatever else holds.
+    working: tuple[int, ...] = ()
     # Where a complete unit got to: "recognised" (by a decision, in 2023),
     # "proposed" (waiting for the Ministry), or "" (complete, not proposed).
     recognition: str = ""
@@ -56,17 +58,20 @@ class Plan:
     def order(self, criteria: list[Criterion], index: int) -> list[Criterion]:
         """The criteria in the order the unit's work went: the anytime ones
         rotated by `index` (units differ in what holds them back), those in
-        `waiting` after the others, then the year-end ones."""
+        `working` or `waiting` after the others, then the year-end ones."""
         anytime = [c for c in criteria if not c.year_end_only]
         turn = index % len(anytime)
         anytime = anytime[turn:] + anytime[:turn]
-        anytime.sort(key=lambda c: c.number in self.waiting)  # stable
+        held = set(self.waiting) | set(self.working)
+        anytime.sort(key=lambda c: c.number in held)  # stable
         return anytime + [c for c in criteria if c.year_end_only]
 
     def status_now(self, position: int, criterion: Criterion, year: DemoYear) -> str:
         """Where the criterion at `position` stands in the current year."""
         if criterion.number in self.waiting:
             status = S.SUBMITTED
+        elif criterion.number in self.working:
+            status = S.IN_PROGRESS
         elif position < self.approved:
             status = S.APPROVED
         elif self.rest_submitted:
@@ -188,8 +193,10 @@ PLANS_NOW: list[Plan] = [
     Plan(HANOI, "00619", "Phú Diễn", PROVINCE, 7),
     Plan(HANOI, "00637", "Đại Mỗ", PROVINCE, 6),
     # Hạc Thành took An Hưng (with Đông Quang), Điện Biên, Lam Sơn and Đông
-    # Hương; its criterion 10 waits for review (the browser journeys use it).
-    Plan(THANH_HOA, "14797", "Hạc Thành", MINISTRY, 15, waiting=(10,)),
+    # Hương; its criterion 10 waits for review, and its Party committee
+    # (demo-contributor) is still at work on criterion 1, its figure not
+    # entered yet (the browser journeys use both).
+    Plan(THANH_HOA, "14797", "Hạc Thành", MINISTRY, 15, waiting=(10,), working=(1,)),
     Plan(THANH_HOA, "16417", "Đông Quang", MINISTRY, 13),
     Plan(THANH_HOA, "16531", "Sầm Sơn", PROVINCE, 12),
     Plan(THANH_HOA, "14758", "Hàm Rồng", PROVINCE, 11),
@@ -205,12 +212,14 @@ QUOTAS = {HANOI: 13, THANH_HOA: 2}
 DEMO_PROVINCES = sorted({plan.province for plan in PLANS_PAST + PLANS_NOW})
 
 Role = Membership.Role
+PARTY_COMMITTEE = ResponsibleBody.PARTY_COMMITTEE
 DEMO_ACCOUNTS = [
-    # user name, role, unit code (current), province code (current)
-    ("demo-officer", Role.OFFICER, "14797", None),  # Hạc Thành
-    ("demo-reviewer", Role.REVIEWER, None, THANH_HOA),
-    ("demo-leader", Role.PROVINCIAL_LEADER, None, HANOI),
-    ("demo-ministry", Role.MINISTRY_REVIEWER, None, None),
-    ("demo-national", Role.NATIONAL_LEADER, None, None),
-    ("demo-admin", Role.ADMINISTRATOR, None, None),
+    # user name, role, unit code (current), province code (current), body
+    ("demo-officer", Role.OFFICER, "14797", None, ""),  # Hạc Thành
+    ("demo-contributor", Role.CONTRIBUTOR, "14797", None, PARTY_COMMITTEE),
+    ("demo-reviewer", Role.REVIEWER, None, THANH_HOA, ""),
+    ("demo-leader", Role.PROVINCIAL_LEADER, None, HANOI, ""),
+    ("demo-ministry", Role.MINISTRY_REVIEWER, None, None, ""),
+    ("demo-national", Role.NATIONAL_LEADER, None, None, ""),
+    ("demo-admin", Role.ADMINISTRATOR, None, None, ""),
 ]

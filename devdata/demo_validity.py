@@ -29,6 +29,7 @@ from assessments.models import (
 from criteria.models import CriteriaSet
 from wards.models import Ward
 
+from .demo_indicators import Figures
 from .timeline import DemoYear
 
 S = Assessment.Status
@@ -50,8 +51,10 @@ def load_validity(
     reviewer: User,
     criteria_set: CriteriaSet,
     pdf,
+    figures: Figures,
 ) -> None:
-    """Validity dates on this year's evidence, and last year's enrolment."""
+    """Validity dates on this year's evidence, and last year's enrolment
+    (its figures go to `figures`)."""
     today = this_year.end.date()
     approved = Evidence.objects.filter(
         assessment__enrolment__ward=ward,
@@ -62,10 +65,10 @@ def load_validity(
     for item, days in zip(approved[: len(EXPIRING)], EXPIRING, strict=False):
         item.valid_until = today + dt.timedelta(days=days)
         item.save(update_fields=["valid_until"])
-    _last_year(this_year, today, ward, officer, reviewer, criteria_set, pdf)
+    _last_year(this_year, ward, officer, reviewer, criteria_set, pdf, figures)
 
 
-def _last_year(this_year, today, ward, officer, reviewer, criteria_set, pdf):
+def _last_year(this_year, ward, officer, reviewer, criteria_set, pdf, figures):
     year = this_year.year - 1
     if not ward.valid_in(year):
         return
@@ -137,6 +140,14 @@ def _last_year(this_year, today, ward, officer, reviewer, criteria_set, pdf):
                 uploaded_by=officer,
                 uploaded_at=added,
             )
+        )
+        figures.add(
+            assessment,
+            ward=ward,
+            year=year,
+            between=(added, submitted),
+            actor=officer,
+            evidence=evidence[-1],
         )
         for actor, action, before, after, when in (
             (officer, "add_evidence", S.NOT_STARTED, S.IN_PROGRESS, added),

@@ -6,8 +6,10 @@ import datetime as dt
 
 from django.utils import timezone
 
+from assessments.indicators import readings_by_ward
 from assessments.models import Assessment, Evidence, ReviewEvent
 from assessments.workflow import year_end_window_opens
+from criteria.models import Indicator
 
 
 def out_of_their_year(now: dt.datetime) -> list[str]:
@@ -39,7 +41,13 @@ def out_of_their_year(now: dt.datetime) -> list[str]:
 
 def out_of_order() -> list[int]:
     """Assessments whose history does not run add → submit → decision in time."""
-    order = {"add_evidence": 0, "submit": 1, "approve": 2, "return": 2}
+    order = {
+        "add_evidence": 0,
+        "enter_value": 0,
+        "submit": 1,
+        "approve": 2,
+        "return": 2,
+    }
     history: dict[int, list[tuple]] = {}
     for pk, action, when in ReviewEvent.objects.order_by(
         "created_at", "pk"
@@ -57,3 +65,33 @@ def year_end_submitted_early() -> list[int]:
         ).values_list("pk", "created_at", "assessment__enrolment__year")
         if timezone.localdate(when) < year_end_window_opens(year)
     ]
+
+
+def unmet_indicators() -> list[str]:
+    """Criteria approved or waiting for review whose indicators are not met
+    by the figures as they stand: the workflow would not have let them be
+    submitted, so the demo would be telling a story that cannot happen."""
+    sent = Assessment.objects.filter(
+        status__in=[Assessment.Status.APPROVED, Assessment.Status.SUBMITTED],
+        criterion__indicators__isnull=False,
+    ).distinct()
+    wards: dict[tuple[int, int], list[tuple[int, str]]] = {}
+    for criterion_id, year, ward_id, code in sent.values_list(
+        "criterion_id", "enrolment__year", "enrolment__ward_id", "enrolment__ward__code"
+    ):
+        wards.setdefault((criterion_id, year), []).append((ward_id, code))
+    wrong = []
+    for indicator in Indicator.objects.filter(
+        criterion_id__in={criterion_id for criterion_id, _year in wards}
+    ).select_related("criterion"):
+        for (criterion_id, year), of in wards.items():
+            if criterion_id != indicator.criterion_id:
+                continue
+            readings = readings_by_ward(indicator, year, [pk for pk, _code in of])
+            wrong += [
+                f"{code} {year} criterion {indicator.criterion.number}: "
+                f"{readings[pk].problem}"
+                for pk, code in of
+                if not readings[pk].met
+            ]
+    return wrong

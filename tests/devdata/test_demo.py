@@ -9,11 +9,14 @@ from django.test import Client, RequestFactory
 
 from access.models import Membership
 from accounts.models import User
+from assessments import indicators, workflow
+from assessments.comments import add_comment
 from assessments.models import (
     Assessment,
     Decision,
     Enrolment,
     Evidence,
+    IndicatorValue,
     Proposal,
     Quota,
     RecognitionEvent,
@@ -27,6 +30,7 @@ from ops.integrity import check, sha256_of
 from tests.devdata.checks import (
     out_of_order,
     out_of_their_year,
+    unmet_indicators,
     year_end_submitted_early,
 )
 from wards.models import Province, UnitChange, Ward
@@ -64,7 +68,7 @@ def enrolment_of(code: str, year: int) -> Enrolment:
 
 def table_sizes() -> dict[str, int]:
     models = [Province, Ward, CriteriaSet, Criterion, Enrolment, Assessment]
-    models += [Evidence, ReviewEvent, User, Membership, UnitChange]
+    models += [Evidence, ReviewEvent, User, Membership, UnitChange, IndicatorValue]
     return {m.__name__: m.objects.count() for m in models}
 
 
@@ -258,7 +262,7 @@ def test_2023_was_done_by_the_people_of_the_units_that_took_it(loaded):
     ).select_related("assessment__enrolment__ward"):
         membership = event.actor.memberships.get()
         ward = event.assessment.enrolment.ward
-        if event.action in ("add_evidence", "submit"):
+        if event.action in ("add_evidence", "enter_value", "submit"):
             assert membership.ward.origins.filter(predecessor=ward).exists()
         else:
             assert membership.province.origins.filter(
@@ -302,6 +306,7 @@ def test_evidence_files_and_returns_are_there(loaded):
 def test_the_demo_accounts_sign_in_with_the_demo_password(loaded):
     for username in [
         "demo-officer",
+        "demo-contributor",
         "demo-reviewer",
         "demo-leader",
         "demo-national",
@@ -326,6 +331,19 @@ def test_setting_up_twice_changes_nothing(loaded):
 
 
 def test_reset_reloads_the_same_data(loaded):
+    # What people did with the demo goes with it: a figure, a message.
+    first = Assessment.objects.get(
+        enrolment__ward__code="14797", enrolment__year=THIS_YEAR, criterion__number=1
+    )
+    workflow.enter_value(
+        first,
+        indicator=first.criterion.indicators.get(),
+        period_end=dt.date(THIS_YEAR, 1, 31),
+        value=1,
+        source="Nghị quyết chuyên đề",
+        actor=User.objects.get(username="demo-contributor"),
+    )
+    add_comment(first, author=User.objects.get(username="demo-reviewer"), text="?")
     # Now, not on NOW's day.
     call_command("setup_demo", reset=True, only_demo_provinces=True, verbosity=0)
     before = table_sizes()
@@ -414,3 +432,75 @@ def test_the_demo_fills_the_bells_of_reviewers_leaders_and_officers(loaded):
     # Hạc Thành's expiring files and its evidence due in a week.
     assert {Kind.EXPIRY, Kind.REMINDER} <= kinds("demo-officer")
     assert not Notification.objects.exclude(mailed_at=None).exists()  # no mail
+
+
+def reading_of(code: str, year: int, number: int) -> indicators.Reading:
+    assessment = Assessment.objects.get(
+        enrolment__ward__code=code, enrolment__year=year, criterion__number=number
+    )
+    [reading] = indicators.readings(assessment)
+    return reading
+
+
+def test_phu_la_and_an_hung_show_the_crime_figures_of_the_public_record(loaded):
+    # Phú La: criminal cases down 8 % on 2022, in its report on the year.
+    phu_la = reading_of("09552", PAST_YEAR, 17)
+    assert phu_la.met and phu_la.change == -8
+    assert phu_la.value.ward.name == "Phú La"
+    assert phu_la.value.period_end == dt.date(2023, 11, 30)
+    assert phu_la.previous.period_end == dt.date(2022, 11, 30)
+    assert "tổng kết công tác năm 2023" in phu_la.value.source
+    # An Hưng: 5 cases in nine months, 6 fewer than in the same nine months.
+    an_hung = reading_of("16435", PAST_YEAR, 17)
+    assert an_hung.met and an_hung.value.ward.name == "An Hưng"
+    assert (an_hung.value.value, an_hung.previous.value) == (5, 11)
+    assert an_hung.value.period_end == dt.date(2023, 9, 30)
+    assert "9 tháng đầu năm 2023" in an_hung.value.source
+    # Their other figures come from the same reports, and each criterion was
+    # submitted once its figures were entered, after the report was out.
+    for code, number in [("09552", 16), ("09552", 18), ("16435", 19)]:
+        reading = reading_of(code, PAST_YEAR, number)
+        assert reading.met and reading.value.evidence is not None
+        events = ReviewEvent.objects.filter(
+            assessment__enrolment__ward__code=code,
+            assessment__enrolment__year=PAST_YEAR,
+            assessment__criterion__number=number,
+        )
+        entered = events.get(action="enter_value")
+        assert entered.created_at.astimezone(TZ).date() > reading.value.period_end
+        assert entered.created_at < events.get(action="submit").created_at
+        assert reading.value.source in entered.comment
+
+
+def test_criteria_sent_for_review_meet_their_indicators(loaded):
+    sent = Assessment.objects.filter(
+        status__in=["approved", "submitted"], criterion__indicators__isnull=False
+    )
+    assert sent.filter(enrolment__year=PAST_YEAR).count() >= 100
+    assert sent.filter(enrolment__year=THIS_YEAR).count() >= 100
+    assert unmet_indicators() == []
+    # The check sees a figure that would not have passed.
+    IndicatorValue.objects.filter(
+        ward__code="16435", code="social_order_crimes", period_end__year=2023
+    ).update(value=12)
+    [problem] = unmet_indicators()
+    assert problem.startswith("16435 2023 criterion 17: ")
+
+
+def test_the_party_committee_contributor_has_criterion_1_to_fill_in(loaded):
+    membership = Membership.objects.get(user__username="demo-contributor")
+    assert (membership.role, membership.body) == ("contributor", "party_committee")
+    assert (membership.ward.code, membership.ward.name) == ("14797", "Hạc Thành")
+    contributor = membership.user
+    hac_thanh = Assessment.objects.filter(
+        enrolment__ward__code="14797", enrolment__year=THIS_YEAR
+    )
+    first = hac_thanh.get(criterion__number=1)
+    assert first.status == "in_progress"
+    enter = workflow.Action.ENTER_VALUE
+    assert enter in workflow.available_actions(contributor, first)
+    assert not workflow.may(contributor, enter, hac_thanh.get(criterion__number=17))
+    # This year's figure is still to be entered; last year's shows the trend.
+    reading = reading_of("14797", THIS_YEAR, 1)
+    assert reading.value is None and not reading.met
+    assert [v.period_end.year for v in reading.history] == [THIS_YEAR - 1]

@@ -12,6 +12,7 @@ from devdata.timeline import TZ
 from tests.devdata.checks import (
     out_of_order,
     out_of_their_year,
+    unmet_indicators,
     year_end_submitted_early,
 )
 
@@ -37,6 +38,7 @@ def test_loaded_on_any_day_the_events_stay_within_their_year(now):
     assert out_of_their_year(now) == []
     assert out_of_order() == []
     assert year_end_submitted_early() == []
+    assert unmet_indicators() == []
     # The figures hold on any day: 2023's, and the current year's.
     an_hung = Enrolment.objects.with_progress().get(ward__code="16435", year=2023)
     assert an_hung.progress == "18/22"

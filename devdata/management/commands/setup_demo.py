@@ -52,7 +52,7 @@ class Command(BaseCommand):
             where = "DEMO_PASSWORD from the environment"
         self.stdout.write(f"Demo accounts (password: {where}):")
         for username, role, *_scope in demo.DEMO_ACCOUNTS:
-            self.stdout.write(f"  {username:<14} {role.label}")
+            self.stdout.write(f"  {username:<16} {role.label}")
         self.stdout.write(
             "Reviewer, leader, Ministry reviewer and administrator accounts also "
             "need a second-factor "
