@@ -253,6 +253,8 @@ class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user: AnyUser | None) -> Self:
         """The rows in `user`'s scope; none for a user without a membership."""
         scope = scope_of(user)
+        if scope.nationwide:
+            return self.all()
         condition = scope.ward_filter(self.ward_path)
         if scope.contributes and self.criterion_path is not None:
             condition |= scope.contribution_filter(self.ward_path, self.criterion_path)

@@ -42,7 +42,9 @@ def _people(memberships) -> list:
 
 
 def _review_memberships(event: ReviewEvent):
-    """Who hears of an event: reviewers of a submission, the ward otherwise."""
+    """Who hears of an event: reviewers of a submission; otherwise the
+    ward's officers and the contributors of the body that carries the
+    criterion out."""
     assessment = event.assessment
     ward = assessment.enrolment.ward
     if event.action == Action.SUBMIT:
@@ -50,7 +52,11 @@ def _review_memberships(event: ReviewEvent):
             province_id=ward.province_id, group_id=assessment.criterion.group_id
         )
     else:
-        memberships = Membership.objects.officers_of(ward.pk)
+        memberships = Membership.objects.officers_of(
+            ward.pk
+        ) | Membership.objects.contributors_of(
+            ward.pk, assessment.criterion.responsible_body
+        )
     return memberships
 
 

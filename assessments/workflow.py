@@ -22,7 +22,9 @@ from django.utils.translation import gettext as _
 
 from access.people import display_name
 from access.scope import scope_of
+from criteria.models import Indicator
 from deadlines.schedule import year_end_window_opens
+from wards.models import Ward
 
 from . import indicators
 from .models import (
@@ -522,9 +524,26 @@ def enter_value(
             evidence.assessment_id != locked.pk or evidence.withdrawn_at is not None
         ):
             raise WorkflowError(_("Choose a file of this criterion's dossier."))
-        of_ward = IndicatorValue.objects.select_for_update().filter(
-            ward_id=locked.enrolment.ward_id, code=indicator.code
-        )
+        if value < 0 or (indicator.unit.strip() == "%" and value > 100):
+            raise WorkflowError(
+                _("A figure is not negative, and a percentage is at most 100.")
+            )
+        ward_id = locked.enrolment.ward_id
+        # Figures are the ward's, whichever dossier enters them: the ward's
+        # row serialises them (two dossiers of one ward, or a new figure
+        # where no row exists yet to lock).
+        Ward.objects.select_for_update().filter(pk=ward_id).first()
+        if (
+            Indicator.objects.filter(
+                criterion__criteria_set_id=locked.enrolment.criteria_set_id,
+                code=indicator.code,
+            )
+            .exclude(criterion_id=locked.criterion_id)
+            .exists()
+        ):
+            # One figure, one criterion: never another body's through a code.
+            raise NotAllowed(_("This indicator belongs to another criterion."))
+        of_ward = IndicatorValue.objects.filter(ward_id=ward_id, code=indicator.code)
         # Last year's figures are entered once, when there are none: those
         # a dossier of last year was decided on never change.
         if (
@@ -539,6 +558,14 @@ def enter_value(
             )
         existing = of_ward.filter(period_end=period_end).first()
         if existing is not None:
+            if Enrolment.objects.filter(ward_id=ward_id, year__gt=year).exists():
+                # Next year's dossier compares with it: it stands as it is.
+                raise WorkflowError(
+                    _(
+                        "This figure is compared with by next year's dossier; "
+                        "it is no longer changed."
+                    )
+                )
             before.append(existing.value)
 
     def change(locked: Assessment, now: dt.datetime) -> None:

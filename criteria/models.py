@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -192,6 +193,19 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def clean(self) -> None:
+        """One code names one figure of one criterion in a set: figures are
+        kept by code, and each is entered through its own criterion."""
+        if self.criterion_id is None:
+            return
+        twins = Indicator.objects.filter(
+            criterion__criteria_set_id=self.criterion.criteria_set_id, code=self.code
+        ).exclude(pk=self.pk)
+        if twins.exists():
+            raise ValidationError(
+                {"code": _("Another indicator of this criteria set has this code.")}
+            )
 
     @property
     def display_name(self) -> str:

@@ -23,7 +23,8 @@ def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence]
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow(headers)
+    # Headers carry names set in the admin (indicators): neutralised too.
+    writer.writerow([_csv_cell(str(header)) for header in headers])
     for row in rows:
         writer.writerow([_csv_cell(cell) for cell in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
@@ -36,7 +37,7 @@ def xlsx_response(
 ):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(list(headers))
+    sheet.append([_csv_cell(str(header)) for header in headers])
     for row in rows:
         sheet.append([_cell(cell) for cell in row])
     buffer = io.BytesIO()

@@ -149,7 +149,8 @@ def bins(
         counts = Counter(amounts)
         values = [low + k for k in range(int(high - low) + 1)]
         return [(figure(v, unit), counts.get(v, 0)) for v in values]
-    step = _round_step((high - low) / most)
+    # Figures have two decimals: no bar narrower than 0.01.
+    step = max(_round_step((high - low) / most), Decimal("0.01"))
     start = (low / step).to_integral_value(rounding=ROUND_FLOOR) * step
     per_bar = Counter(int((a - start) // step) for a in amounts)
     bars = []

@@ -168,7 +168,8 @@ def remind_evidence(calendar: YearCalendar, today: dt.date, report: Report) -> N
             report.tell(
                 contributors[(ward_id, body)],
                 kind=Kind.REMINDER,
-                key=f"remind:evidence:{enrolment_id}:{due}:{step(days)}",
+                # Its own key: someone both officer and contributor hears both.
+                key=f"remind:evidence:{enrolment_id}:{due}:{step(days)}:{body}",
                 title=_evidence_title(name, numbers, due, days),
                 body=_("Criteria: %(numbers)s.")
                 % {"numbers": ", ".join(map(str, numbers))},

@@ -36,6 +36,7 @@ ROLES = [
     "officer_other",
     "contributor_own",
     "contributor_other",
+    "contributor_other_body",
     "reviewer_own",
     "reviewer_other",
     "leader_own",
@@ -56,7 +57,13 @@ READERS = {
     "admin",
 }
 # The ward's people: its officers, and the contributors of its other bodies.
-WARD_PEOPLE = {"officer_own", "officer_other", "contributor_own", "contributor_other"}
+WARD_PEOPLE = {
+    "officer_own",
+    "officer_other",
+    "contributor_own",
+    "contributor_other",
+    "contributor_other_body",  # ward A's People's Committee
+}
 PROVINCE_VIEWERS = {"reviewer_own", "leader_own", "ministry_own", "national", "admin"}
 # A contributor (ward A's Party committee) reads and works on the criteria
 # its body carries out ("contributed": criterion 5), nothing else.
@@ -190,6 +197,32 @@ MATRIX = {
         "/evidence/{contributed_file}/",
         expect(CONTRIBUTED_READERS),
     ),
+    "evidence_view:contributed": (
+        "GET",
+        "/evidence/{contributed_file}/view/",
+        expect(CONTRIBUTED_READERS),
+    ),
+    "evidence_new_version:contributed": (
+        "POST",
+        "/evidence/{contributed_file}/new-version/",
+        expect({"officer_own", "contributor_own"}),
+    ),
+    "evidence_validity:contributed": (
+        "POST",
+        "/evidence/{contributed_file}/validity/",
+        expect({"officer_own", "contributor_own"}),
+    ),
+    # Confirming carried-over files stays with the officers.
+    "evidence_confirm:contributed": (
+        "POST",
+        "/evidence/{contributed_file}/confirm/",
+        expect({"officer_own"}),
+    ),
+    "resumable_create:contributed": (
+        "POST",
+        "/wards/{ward}/{year}/{contributed}/upload/resumable/",
+        expect({"officer_own", "contributor_own"}, anonymous=403, allowed_code=201),
+    ),
     "evidence_withdraw:contributed": (
         "POST",
         "/evidence/{contributed_file}/withdraw/",
@@ -255,6 +288,11 @@ MATRIX = {
         "POST",
         "/wards/{ward}/{year}/{contributed}/comments/",
         expect({"officer_own", "contributor_own", "reviewer_own", "leader_own"}),
+    ),
+    "comment_file:contributed": (
+        "GET",
+        "/comments/{contributed_comment}/file/",
+        expect(CONTRIBUTED_READERS),
     ),
     "comment_file": ("GET", "/comments/{comment}/file/", expect(READERS)),
     "review_queue": ("GET", "/review/", expect({"reviewer_own", "reviewer_other"})),
@@ -484,6 +522,12 @@ def world(module_db):
         text="Kèm bản ký.",
         upload=files.upload("ky.pdf", files.pdf("ky")),
     )
+    contributed_comment = add_comment(
+        contributed,
+        author=contributor,
+        text="Nghị quyết kèm theo.",
+        upload=files.upload("nq-ky.pdf", files.pdf("nq-ky")),
+    )
     (notification,) = notify(
         [officer], kind="review", key="matrix", title="Phường A", url="/"
     )
@@ -493,6 +537,9 @@ def world(module_db):
         "contributor_own": contributor,
         "contributor_other": make_member(
             Role.CONTRIBUTOR, ward=other.ward, body="party_committee"
+        ),
+        "contributor_other_body": make_member(
+            Role.CONTRIBUTOR, ward=own.ward, body="peoples_committee"
         ),
         "reviewer_own": reviewer,
         "reviewer_other": make_member(Role.REVIEWER, province=province_b),
@@ -511,6 +558,7 @@ def world(module_db):
         "working": 1,
         "contributed": 5,
         "contributed_file": contributed_file.pk,
+        "contributed_comment": contributed_comment.pk,
         "pending": 2,
         "approved": 3,
         "evidence": evidence.pk,
@@ -538,6 +586,10 @@ def post_data(key: str, values) -> dict:
             "value": "3",
             "source": "Báo cáo 6 tháng",
         }
+    if key == "evidence_new_version:contributed":
+        return {"file": files.upload("nq-v2.pdf", files.pdf("resolution v2"))}
+    if key == "evidence_validity:contributed":
+        return {"valid_until": "31/12/2027"}
     if key in ("criterion_upload", "criterion_upload:contributed"):
         return {"files": [files.upload("moi.pdf", files.pdf("new"))]}
     if key == "evidence_new_version":
@@ -576,7 +628,10 @@ def post_data(key: str, values) -> dict:
 
 
 def headers(key: str) -> dict:
-    if key == "resumable_create":  # tus: the size, and name and SHA-256 in base64
+    if key in (
+        "resumable_create",
+        "resumable_create:contributed",
+    ):  # tus: the size, and name and SHA-256 in base64
         return {
             "Tus-Resumable": "1.0.0",
             "Upload-Length": "10",

@@ -475,3 +475,106 @@ def test_a_contributor_takes_part_in_its_criterions_conversation(
     assert Notification.objects.filter(user=reviewer).count() == 1
     party_criterion.refresh_from_db()
     assert party_criterion.status == Assessment.Status.NOT_STARTED
+
+
+@pytest.mark.django_db
+def test_a_national_user_who_also_contributes_still_reads_everything(
+    party_criterion, enrolment, other_enrolment
+):
+    national = member(Role.NATIONAL_LEADER)
+    Membership.objects.create(
+        user=national, role=Role.CONTRIBUTOR, ward=enrolment.ward, body="other"
+    )
+    every = Assessment.objects.count()
+    assert Assessment.objects.visible_to(national).count() == every
+
+
+@pytest.mark.parametrize(("unit", "value"), [("vụ", "-3"), ("%", "100.5")])
+@pytest.mark.django_db
+def test_a_negative_figure_or_a_percentage_over_100_is_refused(
+    measured, officer, unit, value
+):
+    indicator = make_indicator(measured, Rule.AT_MOST, "0", unit=unit)
+    with pytest.raises(workflow.WorkflowError, match="not negative"):
+        workflow.enter_value(
+            measured,
+            indicator=indicator,
+            period_end=dt.date(2026, 9, 30),
+            value=Decimal(value),
+            source="Báo cáo",
+            actor=officer,
+        )
+    assert not IndicatorValue.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_figure_next_years_dossier_compares_with_is_not_changed(
+    measured, officer, enrolment
+):
+    from tests.factories import EnrolmentFactory
+
+    indicator = make_indicator(measured, Rule.CHANGE_BELOW, "0")
+
+    def enter(value):
+        workflow.enter_value(
+            measured,
+            indicator=indicator,
+            period_end=dt.date(2026, 9, 30),
+            value=Decimal(value),
+            source="Báo cáo",
+            actor=officer,
+        )
+
+    enter("11")
+    enter("12")  # a correction while no later dossier exists
+    EnrolmentFactory(
+        ward=enrolment.ward, criteria_set=enrolment.criteria_set, year=2027
+    )
+    with pytest.raises(workflow.WorkflowError, match="next year's dossier"):
+        enter("100")
+    assert IndicatorValue.objects.get().value == Decimal(12)
+
+
+@pytest.mark.django_db
+def test_one_code_names_one_criterions_figure_in_a_set(
+    measured, party_criterion, contributor
+):
+    from django.core.exceptions import ValidationError
+
+    make_indicator(measured, Rule.AT_LEAST, "90", code="rate")
+    twin = Indicator(
+        criterion=party_criterion.criterion,
+        code="rate",
+        name="Tỷ lệ",
+        rule=Rule.AT_LEAST,
+        target=Decimal(1),
+    )
+    with pytest.raises(ValidationError):
+        twin.full_clean()
+    # Even if one slipped in, the contributor cannot write the police's figure.
+    twin.save()
+    with pytest.raises(workflow.NotAllowed):
+        workflow.enter_value(
+            party_criterion,
+            indicator=twin,
+            period_end=dt.date(2026, 9, 30),
+            value=Decimal(95),
+            source="Đảng ủy",
+            actor=contributor,
+        )
+    assert not IndicatorValue.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_return_is_told_to_the_contributors_of_its_body(
+    party_criterion, contributor, officer, reviewer
+):
+    from assessments.notifications import review_message
+
+    add_file(party_criterion, contributor)
+    workflow.submit(party_criterion, actor=officer)
+    outcome = workflow.return_for_rework(
+        party_criterion, actor=reviewer, reason="Thiếu"
+    )
+    told = review_message(outcome.event).told
+    assert set(told) == {officer, contributor}

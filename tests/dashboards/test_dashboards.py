@@ -312,3 +312,22 @@ def test_xlsx_cells_never_become_formulas(client, country):
     sheet = load_workbook(io.BytesIO(response.content)).active
     cells = [row[1] for row in sheet.iter_rows(min_row=2) if "1+1" in str(row[1].value)]
     assert [(c.value, c.data_type) for c in cells] == [("'=1+1", "s")]
+
+
+def test_header_cells_never_become_formulas_either(client, country):
+    """Indicator names, set in the admin, become headers of the wards export."""
+    from criteria.models import Indicator
+
+    criterion = country["Lam Sơn"].criteria_set.criteria.get(number=1)
+    Indicator.objects.create(
+        criterion=criterion, code="x", name="=1+1", rule="at_least", target=1
+    )
+    client.force_login(member(Role.NATIONAL_LEADER))
+    response = client.get("/dashboard/export/wards.xlsx", {"province": "38"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    headers = [c for c in next(sheet.iter_rows(max_row=1)) if "1+1" in str(c.value)]
+    assert headers and all(c.data_type == "s" for c in headers)
+    assert all(str(c.value).startswith("'=") for c in headers)
+    response = client.get("/dashboard/export/wards.csv", {"province": "38"})
+    header = response.content.decode("utf-8-sig").splitlines()[0]
+    assert "'=1+1" in header and ",=1+1" not in header
