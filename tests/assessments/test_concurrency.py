@@ -200,3 +200,45 @@ def test_a_revoke_racing_a_proposal_leaves_no_frozen_gap(province, reviewer):
     proposed = enrolment.stage == "proposed"
     assert proposed == (approved.status == "approved")
     assert RecognitionEvent.objects.filter(action="propose").count() == int(proposed)
+
+
+def test_two_dossiers_entering_last_years_figure_at_once_one_wins(enrolment, officer):
+    """2025's dossier and 2026's (to compare with) enter 2025's figure for
+    the same period at the same moment: the ward's row serialises them, and
+    the second is told it is entered already."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from assessments.models import IndicatorValue
+    from criteria.models import Indicator
+    from tests.factories import EnrolmentFactory
+
+    this_year = enrolment.assessments.get(criterion__number=1)
+    indicator = Indicator.objects.create(
+        criterion=this_year.criterion,
+        code="crimes",
+        name="Số vụ",
+        rule="change_below",
+        target=0,
+    )
+    last_year = EnrolmentFactory(
+        ward=enrolment.ward, criteria_set=enrolment.criteria_set, year=2025
+    ).assessments.get(criterion__number=1)
+
+    def enter(assessment, value):
+        return lambda: workflow.enter_value(
+            assessment,
+            indicator=indicator,
+            period_end=dt.date(2025, 9, 30),
+            value=Decimal(value),
+            source="Báo cáo 9 tháng 2025",
+            actor=officer,
+        )
+
+    results, errors = race(enter(last_year, 11), enter(this_year, 99))
+    assert len(results) == 1 and len(errors) == 1
+    assert "không sửa được nữa" in errors[0].message  # no longer changed
+    (figure,) = IndicatorValue.objects.all()
+    events = ReviewEvent.objects.filter(action="enter_value")
+    assert events.count() == 1
+    assert str(figure.value.normalize()) in events.get().comment
