@@ -18,7 +18,7 @@ from decimal import ROUND_FLOOR, Decimal
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from assessments.indicators import Reading, figure, readings_by_ward
+from assessments.indicators import Reading, figure, figures_of, readings_by_ward
 from assessments.models import Enrolment
 from core.collation import vi_key
 from criteria.models import Indicator
@@ -57,10 +57,15 @@ class WardReading:
 
 
 def measure(
-    enrolments: list[Enrolment], indicators: list[Indicator], code: str, year: int
+    enrolments: list[Enrolment],
+    indicators: list[Indicator],
+    code: str,
+    year: int,
+    figures: dict | None = None,
 ) -> dict[int, WardReading]:
     """The indicator `code` of each enrolment whose set has it, by enrolment
-    id: one query per set in use that has it (usually one), never per ward."""
+    id: one query per set in use that has it (usually one), never per ward;
+    none when the wards' `figures` were read already."""
     by_set = {i.criterion.criteria_set_id: i for i in indicators if i.code == code}
     wards: dict[int, list[Enrolment]] = defaultdict(list)
     for enrolment in enrolments:
@@ -68,7 +73,9 @@ def measure(
             wards[enrolment.criteria_set_id].append(enrolment)
     measured: dict[int, WardReading] = {}
     for set_id, of_set in wards.items():
-        readings = readings_by_ward(by_set[set_id], year, [e.ward_id for e in of_set])
+        readings = readings_by_ward(
+            by_set[set_id], year, [e.ward_id for e in of_set], figures
+        )
         for enrolment in of_set:
             measured[enrolment.pk] = WardReading(enrolment, readings[enrolment.ward_id])
     return measured
@@ -185,16 +192,19 @@ def columns(
     enrolments: list[Enrolment], indicators: list[Indicator], year: int | None
 ) -> list[Column]:
     """Each indicator code of the sets in use, read for every ward whose set
-    has it (one query per indicator of each set, never per ward)."""
-    if year is None:
+    has it: one query for all the wards' figures."""
+    if year is None or not indicators:
         return []
+    figures = figures_of(
+        [e.ward_id for e in enrolments], {i.code for i in indicators}, year
+    )
     result = []
     for indicator in choices(indicators):
         same_code = [i for i in indicators if i.code == indicator.code]
         result.append(
             Column(
                 indicator=indicator,
-                readings=measure(enrolments, indicators, indicator.code, year),
+                readings=measure(enrolments, indicators, indicator.code, year, figures),
                 compares_years=any(i.compares_years for i in same_code),
             )
         )
