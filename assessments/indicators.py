@@ -81,9 +81,9 @@ def rule_text(indicator: Indicator) -> str:
         return _("exactly %(target)s") % {"target": target}
     percent = figure(indicator.target, "%")
     if indicator.rule == Rule.CHANGE_BELOW and indicator.target == 0:
-        return _("down on the same period of the previous year")
+        return _("lower than in the same period of the previous year")
     if indicator.rule == Rule.CHANGE_AT_MOST and indicator.target == 0:
-        return _("not up on the same period of the previous year")
+        return _("no higher than in the same period of the previous year")
     if indicator.rule == Rule.CHANGE_BELOW:
         return _(
             "a change below %(percent)s on the same period of the previous year"
@@ -99,6 +99,7 @@ class Reading:
     it is compared with, and whether the rule is met."""
 
     indicator: Indicator
+    year: int = 0
     value: IndicatorValue | None = None
     previous: IndicatorValue | None = None
     change: Decimal | None = None
@@ -116,35 +117,39 @@ class Reading:
 
     @property
     def problem(self) -> str:
+        """Why the rule is not met, naming the indicator; empty when it is."""
+        if self.met:
+            return ""
+        return f"{self.indicator.display_name}: {self.reason}"
+
+    @property
+    def reason(self) -> str:
         """Why the rule is not met, in words; empty when it is."""
         if self.met:
             return ""
-        name = self.indicator.display_name
         if self.value is None:
-            return _("%(name)s: no figure entered for this year") % {"name": name}
+            return _("no figure entered for %(year)d") % {"year": self.year}
         if self.indicator.compares_years:
             if self.previous is None:
                 return _(
-                    "%(name)s: no figure for the same period of the previous "
-                    "year (to %(date)s) to compare with"
+                    "no figure for the same period of %(year)d (to %(date)s) to "
+                    "compare with"
                 ) % {
-                    "name": name,
+                    "year": self.year - 1,
                     "date": date_format(
                         same_day_a_year_before(self.value.period_end),
                         "SHORT_DATE_FORMAT",
                     ),
                 }
             return _(
-                "%(name)s: %(value)s against %(previous)s (%(change)s); needs %(rule)s"
+                "%(value)s against %(previous)s (%(change)s); must be %(rule)s"
             ) % {
-                "name": name,
                 "value": self.shown,
                 "previous": self.previous_shown,
                 "change": self.change_shown,
                 "rule": self.rule,
             }
-        return _("%(name)s: %(value)s; needs %(rule)s") % {
-            "name": name,
+        return _("%(value)s; must be %(rule)s") % {
             "value": self.shown,
             "rule": self.rule,
         }
@@ -154,6 +159,11 @@ class Reading:
         return figure(
             self.previous.value if self.previous else None, self.indicator.unit
         )
+
+    @property
+    def history_shown(self) -> list[tuple[IndicatorValue, str]]:
+        """Each year's latest figure, written as the figure that counts is."""
+        return [(v, figure(v.value, self.indicator.unit)) for v in self.history]
 
     @property
     def change_shown(self) -> str:
@@ -169,7 +179,7 @@ def read(indicator: Indicator, year: int, values: Iterable[IndicatorValue]) -> R
     """Evaluate one indicator for `year` from a ward's figures of its code."""
     by_day = {v.period_end: v for v in values if v.code == indicator.code}
     of_year = [v for day, v in by_day.items() if day.year == year]
-    reading = Reading(indicator=indicator)
+    reading = Reading(indicator=indicator, year=year)
     latest_per_year: dict[int, IndicatorValue] = {}
     for day in sorted(by_day):
         latest_per_year[day.year] = by_day[day]

@@ -32,15 +32,19 @@ class DayMonthYearField(forms.DateField):
 
 
 class FigureField(forms.DecimalField):
-    """A figure typed as people write it, "92,5" or "92.5" alike; one
-    separator is the decimal one, so "1.234" is refused rather than read as
-    1.234 or 1234 depending on the language."""
+    """A figure typed as people write it, "92,5" or "92.5" alike, with at
+    most two decimals. A separator followed by three digits ("1.234") is
+    refused rather than read as 1.234 or 1234 depending on the language, and
+    so is a space inside the number ("1 234")."""
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
     default_error_messages = {
-        "invalid": _(
-            "Write a number, e.g. 92,5, without separators between thousands."
+        "invalid": _("Write a number, e.g. 92,5."),
+        "thousands": _(
+            "Write the number without separators between thousands: 1234, not "
+            "1.234 or 1 234."
         ),
+        "required": _("Write the figure."),
     }
 
     def __init__(self, **kwargs):
@@ -51,7 +55,11 @@ class FigureField(forms.DecimalField):
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        text = str(value).strip().replace(" ", "").replace("\u00a0", "")
-        if not re.fullmatch(r"-?[0-9]+([.,][0-9]+)?", text):
+        text = str(value).strip()
+        if re.fullmatch(r"-?[0-9]{1,3}([ .,\u00a0][0-9]{3})+([.,][0-9]+)?", text):
+            raise forms.ValidationError(
+                self.error_messages["thousands"], code="thousands"
+            )
+        if not re.fullmatch(r"-?[0-9]+([.,][0-9]{1,2})?", text):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return Decimal(text.replace(",", "."))

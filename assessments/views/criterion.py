@@ -164,6 +164,7 @@ def _render_criterion(
             ),
             "carry_over_offer": offer,
             "readings": figures,
+            "unmet": [reading for reading in figures if not reading.met],
             "value_form": (
                 value_form
                 or (

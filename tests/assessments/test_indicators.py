@@ -136,7 +136,7 @@ def test_a_missing_previous_figure_is_not_met_and_says_so(measured, officer):
     (reading,) = indicators.readings(measured)
     assert reading.previous is None and reading.change is None
     assert not reading.met
-    assert "no figure for the same period of the previous year" in reading.problem
+    assert "no figure for the same period of 2025" in reading.problem
     assert "30/09/2025" in reading.problem
 
 
@@ -146,7 +146,7 @@ def test_no_figure_this_year_is_not_met(measured, officer):
     figure(measured.enrolment.ward, "cases", dt.date(2025, 12, 31), "0", officer)
     (reading,) = indicators.readings(measured)
     assert reading.value is None and not reading.met
-    assert "no figure entered for this year" in reading.problem
+    assert "no figure entered for 2026" in reading.problem
 
 
 @pytest.mark.django_db
@@ -273,7 +273,7 @@ def test_unmet_indicators_refuse_submission_and_say_why(measured, officer):
     with pytest.raises(workflow.WorkflowError) as refused:
         workflow.submit(measured, actor=officer)
     assert "indicators are not met" in refused.value.message
-    assert "no figure entered for this year" in refused.value.message
+    assert "no figure entered for 2026" in refused.value.message
     workflow.enter_value(
         measured,
         indicator=indicator,
@@ -282,7 +282,7 @@ def test_unmet_indicators_refuse_submission_and_say_why(measured, officer):
         source="Báo cáo",
         actor=officer,
     )
-    with pytest.raises(workflow.WorkflowError, match=r"85 %; needs at least 90 %"):
+    with pytest.raises(workflow.WorkflowError, match=r"85 %; must be at least 90 %"):
         workflow.submit(measured, actor=officer)
     measured.refresh_from_db()
     assert measured.status == Assessment.Status.IN_PROGRESS
@@ -341,6 +341,10 @@ def test_the_page_takes_a_figure_written_with_a_comma(client, measured, officer)
     ("field", "value", "error"),
     [
         ("value", "1.234,5", "without separators between thousands"),
+        ("value", "1.234", "without separators between thousands"),
+        ("value", "1 234", "without separators between thousands"),
+        ("value", "92,555", "without separators between thousands"),
+        ("value", "", "Write the figure"),
         ("value", "nhiều", "Write a number"),
         ("period_end", "31/02/2026", "check that the day exists"),
         ("source", "", "which document the figure comes from"),

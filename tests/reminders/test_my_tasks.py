@@ -308,7 +308,7 @@ def test_an_unmet_indicator_says_why(db, client, world, english):
         t for t in page(client, world.people.officer).context["tasks"] if t.number == 5
     ]
     assert task.kind == Kind.INDICATORS
-    assert task.notes == ("Cases solved: 80 %; needs at least 90 %",)
+    assert task.notes == ("Cases solved: 80 %; must be at least 90 %",)
 
 
 def test_a_frozen_ward_asks_nothing_of_its_officer(db, client, world):
