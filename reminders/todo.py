@@ -13,16 +13,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from access.models import Membership, Role
 from access.scope import Scope, scope_of
 from assessments import indicators
 from assessments.models import (
     Assessment,
+    Comment,
     Enrolment,
     Evidence,
     IndicatorValue,
@@ -49,6 +51,8 @@ class Kind:
     """What a task asks for (a class on the page, and what tests read)."""
 
     ANSWER_RETURN = "answer_return"
+    # The last message in a criterion's conversation came from above.
+    ANSWER_QUESTION = "answer_question"
     CONFIRM_CARRIED = "confirm_carried"
     INDICATORS = "indicators"
     ADD_EVIDENCE = "add_evidence"
@@ -122,6 +126,7 @@ def tasks_for(user: Any, today: dt.date) -> list[Task]:
     calendars = _Calendars()
     tasks = (
         _ward_work(scope, today, years, calendars)
+        + _questions(scope, today, years)
         + _reviews(user, scope, today, calendars)
         + _to_propose(scope, today, years, calendars)
         + _late_reviews(scope, today, years, calendars)
@@ -236,6 +241,70 @@ def _ward_work(
                 notes=tuple(notes),
                 first=kind == Kind.ANSWER_RETURN,
                 **common,
+            )
+        )
+    return tasks
+
+
+def _questions(scope: Scope, today: dt.date, years: list[int]) -> list[Task]:
+    """Criteria whose conversation ends with a message from above the ward
+    (a reviewer's question, a leader's): the ward has not answered yet. One
+    query, and one for who wrote the last messages when there are some."""
+    if not (scope.officer_ward_ids or scope.contributes):
+        return []
+    last = Comment.objects.filter(assessment=OuterRef("pk")).order_by(
+        "-created_at", "-pk"
+    )
+    rows = list(
+        Assessment.objects.filter(
+            Q(enrolment__ward_id__in=scope.officer_ward_ids)
+            | scope.contribution_filter("enrolment__ward__", "criterion__"),
+            enrolment__year__in=years,
+            enrolment__stage=Stage.OPEN,
+        )
+        .annotate(
+            last_author=Subquery(last.values("author_id")[:1]),
+            last_text=Subquery(last.values("text")[:1]),
+        )
+        .filter(last_author__isnull=False)
+        .select_related("enrolment__ward", "criterion")
+    )
+    if not rows:
+        return []
+    # Who of the ward wrote last: its officers, the criterion's contributors.
+    of_the_ward = {
+        (user_id, ward_id, body)
+        for user_id, ward_id, body in Membership.objects.filter(
+            user_id__in={a.last_author for a in rows},
+            ward_id__in={a.enrolment.ward_id for a in rows},
+            role__in=[Role.OFFICER, Role.CONTRIBUTOR],
+        ).values_list("user_id", "ward_id", "body")
+    }
+    tasks = []
+    for assessment in rows:
+        ward_id = assessment.enrolment.ward_id
+        author = assessment.last_author
+        if (author, ward_id, "") in of_the_ward or (
+            author,
+            ward_id,
+            assessment.criterion.responsible_body,
+        ) in of_the_ward:
+            continue
+        text = assessment.last_text
+        tasks.append(
+            Task(
+                kind=Kind.ANSWER_QUESTION,
+                what=_("Answer the question in the conversation"),
+                place=_place(
+                    assessment.enrolment.ward.name, assessment.enrolment.year, today
+                ),
+                url=assessment.get_absolute_url() + "#comments",
+                due=None,
+                today=today,
+                subject=assessment.criterion.display_title,
+                number=assessment.criterion.number,
+                notes=(f"“{text[:140]}{'…' if len(text) > 140 else ''}”",),
+                first=True,
             )
         )
     return tasks

@@ -338,6 +338,43 @@ def test_a_contributor_sees_only_their_bodys_criteria_and_never_submits(
         assert client.get(tasks[0].url).status_code == 200
 
 
+def test_a_question_waits_for_the_wards_answer(db, client, world):
+    """A reviewer's message is a task for the ward (first, like a return)
+    until someone of the ward writes back; the contributor's criterion's is
+    theirs too."""
+    from assessments.comments import add_comment
+
+    people = world.people
+    with at():
+        add_comment(
+            criterion(world.an_hung, 2), author=people.reviewer, text="Ký ngày nào?"
+        )
+        add_comment(
+            criterion(world.an_hung, 6), author=people.reviewer, text="Bản có dấu?"
+        )
+    tasks = page(client, people.officer).context["tasks"]
+    asked = [(t.kind, t.number) for t in tasks if t.kind == Kind.ANSWER_QUESTION]
+    assert asked == [(Kind.ANSWER_QUESTION, 2), (Kind.ANSWER_QUESTION, 6)]
+    # First with the return (which has a date), before everything else.
+    assert [t.kind for t in tasks[:3]] == [
+        Kind.ANSWER_RETURN,
+        Kind.ANSWER_QUESTION,
+        Kind.ANSWER_QUESTION,
+    ]
+    assert "Ký ngày nào?" in tasks[1].notes[0]
+    theirs = page(client, people.contributor).context["tasks"]
+    assert [(t.kind, t.number) for t in theirs][0] == (Kind.ANSWER_QUESTION, 6)
+    # The contributor answers criterion 6, the officer criterion 2: done.
+    with at():
+        add_comment(criterion(world.an_hung, 6), author=people.contributor, text="Có.")
+        add_comment(criterion(world.an_hung, 2), author=people.officer, text="12/3.")
+    tasks = page(client, people.officer).context["tasks"]
+    assert Kind.ANSWER_QUESTION not in {t.kind for t in tasks}
+    # Another ward's officer has nothing to answer.
+    others = page(client, people.other_officer).context["tasks"]
+    assert Kind.ANSWER_QUESTION not in {t.kind for t in others}
+
+
 def test_a_contributor_does_not_confirm_carried_evidence(db, client, world):
     Membership.objects.filter(user=world.people.contributor).update(
         body="peoples_committee"
@@ -448,9 +485,10 @@ def test_a_long_list_is_cut_and_points_to_the_whole_queue(db, client, world):
 @pytest.mark.parametrize(
     ("who", "queries"),
     [
-        # 7, then the criteria, their indicators, the figures, the calendar.
-        ("officer:few", 11),
-        ("officer:many", 11),
+        # 7, then the criteria, their indicators, the figures, the calendar,
+        # and the conversations that end with a question (none here).
+        ("officer:few", 12),
+        ("officer:many", 12),
         # 9, then the queue and the calendar.
         ("reviewer:2", 11),
         ("reviewer:60", 11),
