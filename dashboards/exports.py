@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -11,6 +12,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from assessments import recognition
 from assessments.models import Assessment
@@ -39,7 +41,7 @@ def xlsx_response(
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append([_csv_cell(str(header)) for header in headers])
     for row in rows:
-        sheet.append([_cell(cell) for cell in row])
+        sheet.append([_xlsx_cell(sheet, cell) for cell in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
@@ -59,6 +61,16 @@ def _csv_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def _xlsx_cell(sheet, value):
+    """A cell of the sheet; dates shown day first, as everywhere in the app."""
+    if isinstance(value, dt.date):
+        cell = WriteOnlyCell(sheet, value=_cell(value))
+        dated = isinstance(value, dt.datetime)
+        cell.number_format = "DD/MM/YYYY HH:MM" if dated else "DD/MM/YYYY"
+        return cell
+    return _cell(value)
 
 
 def _cell(value):

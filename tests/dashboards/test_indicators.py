@@ -368,3 +368,22 @@ def test_the_cost_does_not_grow_with_the_wards(
     assert response.status_code == 200
     if "indicators" in path:
         assert response.context["spread"].measured == {"70": 2, "80": 20}[province]
+
+
+def test_xlsx_dates_read_day_first(client, figures):
+    """Dates in the workbook are dates, shown as the app writes them."""
+    client.force_login(figures["leader"])
+    response = client.get(
+        "/dashboard/export/wards.xlsx", {"province": "38", "year": 2026}
+    )
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    dated = [
+        cell
+        for row in sheet.iter_rows(min_row=2)
+        for cell in row
+        if isinstance(cell.value, dt.datetime)
+    ]
+    assert dated and {c.number_format for c in dated} <= {
+        "DD/MM/YYYY",
+        "DD/MM/YYYY HH:MM",
+    }
