@@ -243,3 +243,14 @@ def test_opening_the_criterion_reads_what_the_bell_said_of_it(
     assert officer.unread_notifications == 1
     (unread,) = Notification.objects.filter(user=officer, read_at=None)
     assert unread.url.startswith(other.get_absolute_url())
+
+
+def test_a_reviewer_is_told_a_change_needs_a_return(
+    client, submitted, reviewer, officer
+):
+    client.force_login(reviewer)
+    hint = "muốn phường sửa, hãy trả lại tiêu chí"
+    assert hint in client.get(submitted.get_absolute_url()).content.decode()
+    # The ward, which can change nothing now, is not told to return it.
+    client.force_login(officer)
+    assert hint not in client.get(submitted.get_absolute_url()).content.decode()
