@@ -24,7 +24,6 @@ from .models import (
     Comment,
     Enrolment,
     Evidence,
-    IndicatorValue,
     ReviewEvent,
 )
 
@@ -69,8 +68,10 @@ def dossier_context(enrolment: Enrolment) -> dict[str, Any]:
     )
     # The ward's figures for every indicator of the set, in one query.
     codes = [i.code for a in assessments for i in a.criterion.indicators.all()]
-    figures = list(
-        IndicatorValue.objects.filter(ward=ward, code__in=codes) if codes else []
+    figures = (
+        indicators.figures_of([ward.pk], codes, [enrolment.year])[ward.pk]
+        if codes
+        else []
     )
     # Withdrawn files are no longer in the dossier: listed apart, not counted.
     sections = [

@@ -220,15 +220,17 @@ def unmet(assessment: Assessment) -> list[Reading]:
 
 
 def figures_of(
-    ward_ids: Iterable[int], codes: Iterable[str], year: int
+    ward_ids: Iterable[int], codes: Iterable[str], years: Iterable[int]
 ) -> dict[int, list[IndicatorValue]]:
-    """The wards' figures of these codes in `year` and the year before, by
-    ward, in one query."""
+    """The wards' figures of these codes in `years` and the year before the
+    first (to compare with), by ward, in one query."""
+    years = list(years)
     values: dict[int, list[IndicatorValue]] = defaultdict(list)
     for value in IndicatorValue.objects.filter(
         ward_id__in=list(ward_ids),
         code__in=list(codes),
-        period_end__year__in=[year - 1, year],
+        period_end__year__gte=min(years) - 1,
+        period_end__year__lte=max(years),
     ):
         values[value.ward_id].append(value)
     return values
@@ -244,5 +246,5 @@ def readings_by_ward(
     read for several codes at once, else in one query of its own."""
     ids = list(ward_ids)
     if figures is None:
-        figures = figures_of(ids, [indicator.code], year)
+        figures = figures_of(ids, [indicator.code], [year])
     return {ward_id: read(indicator, year, figures.get(ward_id, [])) for ward_id in ids}

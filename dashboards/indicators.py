@@ -196,7 +196,7 @@ def columns(
     if year is None or not indicators:
         return []
     figures = figures_of(
-        [e.ward_id for e in enrolments], {i.code for i in indicators}, year
+        [e.ward_id for e in enrolments], {i.code for i in indicators}, [year]
     )
     result = []
     for indicator in choices(indicators):

@@ -323,14 +323,7 @@ def _figures(
     }
     if not codes:
         return {}
-    by_ward: dict[int, list[IndicatorValue]] = defaultdict(list)
-    for value in IndicatorValue.objects.filter(
-        ward_id__in={a.enrolment.ward_id for a in rows},
-        code__in=codes,
-        period_end__year__gte=min(years) - 1,
-    ):
-        by_ward[value.ward_id].append(value)
-    return by_ward
+    return indicators.figures_of({a.enrolment.ward_id for a in rows}, codes, years)
 
 
 def _next_step(

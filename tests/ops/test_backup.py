@@ -154,9 +154,10 @@ def test_an_archive_of_the_first_version_speaks_the_new_labels():
     assert backup.upgrade(manifest, rows) == (manifest, rows)
 
 
-def as_format_2(archive_path, out_path) -> None:
-    """The archive the version before units in time would have written."""
-    with tarfile.open(archive_path, "r:gz") as archive:
+def read_archive(path):
+    """An archive's manifest, rows and stored files, to rewrite it as an
+    older version would have written it."""
+    with tarfile.open(path, "r:gz") as archive:
         manifest = json.load(archive.extractfile("manifest.json"))
         rows = json.load(archive.extractfile("data.json"))
         members = [
@@ -164,6 +165,25 @@ def as_format_2(archive_path, out_path) -> None:
             for m in archive.getmembers()
             if m.name.startswith("media/")
         ]
+    return manifest, rows, members
+
+
+def write_archive(path, manifest, rows, members) -> None:
+    with tarfile.open(path, "w:gz") as archive:
+        for name, body in (
+            ("data.json", json.dumps(rows).encode()),
+            ("manifest.json", json.dumps(manifest).encode()),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            archive.addfile(info, io.BytesIO(body))
+        for member, body in members:
+            archive.addfile(member, io.BytesIO(body))
+
+
+def as_format_2(archive_path, out_path) -> None:
+    """The archive the version before units in time would have written."""
+    manifest, rows, members = read_archive(archive_path)
     new_tables = {"wards.unitchange", "wards.provincechange"}
     old_rows = []
     for row in rows:
@@ -186,16 +206,7 @@ def as_format_2(archive_path, out_path) -> None:
         for label, count in manifest["counts"].items()
         if label not in new_tables and label != "wards.provincechange"
     }
-    with tarfile.open(out_path, "w:gz") as archive:
-        for name, body in (
-            ("data.json", json.dumps(old_rows).encode()),
-            ("manifest.json", json.dumps(manifest).encode()),
-        ):
-            info = tarfile.TarInfo(name)
-            info.size = len(body)
-            archive.addfile(info, io.BytesIO(body))
-        for member, body in members:
-            archive.addfile(member, io.BytesIO(body))
+    write_archive(out_path, manifest, old_rows, members)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -396,14 +407,7 @@ def test_recognition_numbers_of_format_3_become_decisions():
 def as_format_4(archive_path, out_path) -> None:
     """The archive the version before the calendar would have written: no
     calendar, bell or digest tables, no validity or carry-over columns."""
-    with tarfile.open(archive_path, "r:gz") as archive:
-        manifest = json.load(archive.extractfile("manifest.json"))
-        rows = json.load(archive.extractfile("data.json"))
-        members = [
-            (m, archive.extractfile(m).read())
-            for m in archive.getmembers()
-            if m.name.startswith("media/")
-        ]
+    manifest, rows, members = read_archive(archive_path)
     new_apps = ("deadlines.", "notifications.", "reminders.")
     old_rows = [row for row in rows if not row["model"].startswith(new_apps)]
     for row in old_rows:
@@ -418,16 +422,7 @@ def as_format_4(archive_path, out_path) -> None:
         for label, count in manifest["counts"].items()
         if not label.startswith(new_apps)
     }
-    with tarfile.open(out_path, "w:gz") as archive:
-        for name, body in (
-            ("data.json", json.dumps(old_rows).encode()),
-            ("manifest.json", json.dumps(manifest).encode()),
-        ):
-            info = tarfile.TarInfo(name)
-            info.size = len(body)
-            archive.addfile(info, io.BytesIO(body))
-        for member, body in members:
-            archive.addfile(member, io.BytesIO(body))
+    write_archive(out_path, manifest, old_rows, members)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -461,14 +456,7 @@ def test_an_archive_of_the_version_before_the_calendar_restores(
 def as_format_5(archive_path, out_path) -> None:
     """The archive the version before indicators would have written: no
     indicator or figure tables, no body on memberships."""
-    with tarfile.open(archive_path, "r:gz") as archive:
-        manifest = json.load(archive.extractfile("manifest.json"))
-        rows = json.load(archive.extractfile("data.json"))
-        members = [
-            (m, archive.extractfile(m).read())
-            for m in archive.getmembers()
-            if m.name.startswith("media/")
-        ]
+    manifest, rows, members = read_archive(archive_path)
     new_tables = ("criteria.indicator", "evidence.indicatorvalue")
     old_rows = [row for row in rows if row["model"] not in new_tables]
     for row in old_rows:
@@ -480,16 +468,7 @@ def as_format_5(archive_path, out_path) -> None:
         for label, count in manifest["counts"].items()
         if label not in new_tables
     }
-    with tarfile.open(out_path, "w:gz") as archive:
-        for name, body in (
-            ("data.json", json.dumps(old_rows).encode()),
-            ("manifest.json", json.dumps(manifest).encode()),
-        ):
-            info = tarfile.TarInfo(name)
-            info.size = len(body)
-            archive.addfile(info, io.BytesIO(body))
-        for member, body in members:
-            archive.addfile(member, io.BytesIO(body))
+    write_archive(out_path, manifest, old_rows, members)
 
 
 @pytest.mark.django_db(transaction=True)
