@@ -1,11 +1,13 @@
 from typing import cast
 
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdminMixin
 
+from . import tally
 from .models import (
     Assessment,
     Comment,
@@ -20,6 +22,7 @@ from .models import (
     ReviewEvent,
 )
 from .querysets import EnrolmentQuerySet
+from .services import create_missing_assessments
 
 
 @admin.register(Enrolment)
@@ -46,6 +49,20 @@ class EnrolmentAdmin(admin.ModelAdmin):
     @admin.display(description=_("progress"))
     def progress(self, enrolment: Enrolment) -> str:
         return enrolment.progress
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        """Save, with the ward's assessments when it is new, and its place
+        in the stored progress (`assessments.tally`) when its track moves."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            create_missing_assessments(enrolment=obj)
+            return
+        locked = tally.lock(obj.pk)
+        super().save_model(request, obj, form, change)
+        if locked.track != obj.track:
+            old, locked.track = locked.track, obj.track
+            tally.retracked(locked, old)
 
 
 class ReadOnlyEventInline(ReadOnlyAdminMixin, admin.TabularInline):

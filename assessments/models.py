@@ -2,6 +2,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -57,6 +58,14 @@ def closed_unit_refusal(ward, year: int) -> str:
     }
 
 
+STORED_PROGRESS = {
+    "approved_criteria",
+    "submitted_criteria",
+    "returned_criteria",
+    "set_size",
+}
+
+
 class Enrolment(models.Model):
     """A ward taking part in the programme for one year, against one set."""
 
@@ -97,6 +106,20 @@ class Enrolment(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("keeps the title of"),
+    )
+    # Its progress, stored: kept by `assessments.tally` in the transaction
+    # of each change, and checked by `manage.py recount`.
+    approved_criteria = models.PositiveSmallIntegerField(
+        _("approved criteria"), default=0, editable=False
+    )
+    submitted_criteria = models.PositiveSmallIntegerField(
+        _("criteria submitted for review"), default=0, editable=False
+    )
+    returned_criteria = models.PositiveSmallIntegerField(
+        _("returned criteria"), default=0, editable=False
+    )
+    set_size = models.PositiveSmallIntegerField(
+        _("criteria in its set"), default=0, editable=False
     )
 
     objects = EnrolmentQuerySet.as_manager()
@@ -139,6 +162,17 @@ class Enrolment(models.Model):
     def __str__(self) -> str:
         return f"{self.ward.name} — {self.year}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; an enrolment read earlier never writes back its stored
+        progress, which `assessments.tally` changes under the row's lock."""
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in STORED_PROGRESS
+            ]
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         refusal = closed_unit_refusal(self.ward, self.year) if self.ward_id else ""
         if refusal:
@@ -176,6 +210,11 @@ class Enrolment(models.Model):
     def is_frozen(self) -> bool:
         """Proposed, accepted or recognised: its dossier no longer changes."""
         return self.stage != Stage.OPEN
+
+    @property
+    def stored_progress(self) -> Progress:
+        """Its progress as stored (no annotation needed)."""
+        return Progress(approved=self.approved_criteria, size=self.set_size)
 
 
 class Status(models.TextChoices):
@@ -913,3 +952,70 @@ def stored_files() -> Iterator[tuple[str, str]]:
     )
     yield from Decision.objects.exclude(scan="").values_list("scan", "scan_sha256")
     yield from Comment.objects.exclude(file="").values_list("file", "file_sha256")
+
+
+class Tally(models.Model):
+    """How many enrolled wards of a province stand at one level in a year:
+    the figures the dashboards add up instead of counting assessments.
+
+    One row per year, province (the ward's), track, stage and level ("18 of
+    22"), with the criteria those wards have waiting for review or returned.
+    Kept by `assessments.tally` in the transaction of each change.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    province = models.ForeignKey(
+        "wards.Province", on_delete=models.CASCADE, related_name="+"
+    )
+    track = models.CharField(_("track"), max_length=16, choices=Track.choices)
+    stage = models.CharField(_("recognition"), max_length=16, choices=Stage.choices)
+    size = models.PositiveSmallIntegerField(_("criteria in the set"))
+    approved = models.PositiveSmallIntegerField(_("approved criteria"))
+    wards = models.PositiveIntegerField(_("wards"), default=0)
+    submitted = models.PositiveIntegerField(_("criteria pending review"), default=0)
+    returned = models.PositiveIntegerField(_("returned criteria"), default=0)
+
+    class Meta:
+        verbose_name = _("progress tally")
+        verbose_name_plural = _("progress tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "province", "track", "stage", "size", "approved"],
+                name="one_tally_per_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.province_id} {self.track} {self.stage} " + (
+            f"{self.approved}/{self.size}: {self.wards}"
+        )
+
+
+class CriterionTally(models.Model):
+    """How many enrolled wards of a province have a criterion in their set,
+    and how many of them have it approved or waiting for review."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    province = models.ForeignKey(
+        "wards.Province", on_delete=models.CASCADE, related_name="+"
+    )
+    track = models.CharField(_("track"), max_length=16, choices=Track.choices)
+    criterion = models.ForeignKey(
+        "criteria.Criterion", on_delete=models.CASCADE, related_name="+"
+    )
+    wards = models.PositiveIntegerField(_("wards"), default=0)
+    approved = models.PositiveIntegerField(_("approved"), default=0)
+    submitted = models.PositiveIntegerField(_("pending review"), default=0)
+
+    class Meta:
+        verbose_name = _("criterion tally")
+        verbose_name_plural = _("criterion tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "province", "track", "criterion"],
+                name="one_tally_per_criterion",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.province_id} {self.track} {self.criterion_id}"

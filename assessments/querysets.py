@@ -11,7 +11,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -47,33 +47,36 @@ class EnrolmentQuerySet(ScopedQuerySet):
         """Annotate `approved_count` and `criteria_count` in the same query.
 
         The size comes from the enrolment's criteria set, so a 20-criterion
-        set reads "n/20" and the 22-criterion set "n/22". With `group` (a
-        group code such as "C"), both count only that group's criteria. The
-        counts are subqueries, so they can be grouped and averaged further.
+        set reads "n/20" and the 22-criterion set "n/22". Both are stored on
+        the enrolment (`assessments.tally`). With `group` (a group code such
+        as "C"), both count only that group's criteria, in subqueries.
         """
-        criteria = Criterion.objects.filter(criteria_set=OuterRef("criteria_set"))
-        approved = _model("Assessment").objects.filter(
-            enrolment=OuterRef("pk"), status="approved"
+        if not group:  # stored by `assessments.tally`
+            return self.annotate(
+                approved_count=F("approved_criteria"), criteria_count=F("set_size")
+            )
+        criteria = Criterion.objects.filter(
+            criteria_set=OuterRef("criteria_set"), group__code=group
         )
-        if group:
-            criteria = criteria.filter(group__code=group)
-            approved = approved.filter(criterion__group__code=group)
+        approved = _model("Assessment").objects.filter(
+            enrolment=OuterRef("pk"), status="approved", criterion__group__code=group
+        )
         return self.annotate(
             approved_count=count_of(approved, "enrolment"),
             criteria_count=count_of(criteria, "criteria_set"),
         )
 
     def with_activity(self) -> EnrolmentQuerySet:
-        """Annotate pending and returned counts and the time of the last event."""
-        mine = _model("Assessment").objects.filter(enrolment=OuterRef("pk"))
+        """Annotate pending and returned counts (stored) and the time of the
+        last event."""
         last = (
             _model("ReviewEvent")
             .objects.filter(assessment__enrolment=OuterRef("pk"))
             .order_by("-created_at")
         )
         return self.annotate(
-            pending_count=count_of(mine.filter(status="submitted"), "enrolment"),
-            returned_count=count_of(mine.filter(status="returned"), "enrolment"),
+            pending_count=F("submitted_criteria"),
+            returned_count=F("returned_criteria"),
             last_activity=Subquery(last.values("created_at")[:1]),
         )
 

@@ -23,7 +23,7 @@ from access.scope import scope_of
 from criteria.models import CriteriaSet
 from wards.models import Province, UnitChange, Ward
 
-from . import workflow
+from . import tally, workflow
 from .models import Assessment, Decision, Enrolment, Quota, RecognitionEvent, Track
 from .progress import Progress
 from .services import enrol_ward
@@ -86,7 +86,7 @@ def register(*, ward: Ward, year: int, track: str, actor: Any) -> Enrolment:
 @transaction.atomic
 def change_track(enrolment: Enrolment, *, track: str, actor: Any) -> Enrolment:
     """Move a registered ward to the other track, before it is proposed."""
-    locked = Enrolment.objects.select_for_update(of=("self",)).get(pk=enrolment.pk)
+    locked = tally.lock(enrolment.pk)
     if not scope_of(actor).proposes_in(enrolment.ward.province_id):
         raise workflow.NotAllowed(_("You are not allowed to do this."))
     if locked.stage != Stage.OPEN:
@@ -94,8 +94,9 @@ def change_track(enrolment: Enrolment, *, track: str, actor: Any) -> Enrolment:
             _("A ward's level cannot change once it is proposed.")
         )
     if locked.track != track:
-        locked.track = Track(track)
+        old, locked.track = locked.track, Track(track)
         locked.save(update_fields=["track"])
+        tally.retracked(locked, old)
         RecognitionEvent.objects.create(
             enrolment=locked,
             actor=actor,

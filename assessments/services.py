@@ -25,7 +25,7 @@ from criteria.models import CriteriaSet, Criterion
 from criteria.services import ImportResult, import_criteria_set
 from wards.models import Ward
 
-from . import workflow
+from . import tally, workflow
 from .models import (
     Assessment,
     Enrolment,
@@ -38,6 +38,7 @@ from .uploads import HashingFile, Kind, UploadRefused, check_upload, clean_name
 logger = logging.getLogger(__name__)
 
 
+@transaction.atomic
 def create_missing_assessments(
     *, criteria_set: CriteriaSet | None = None, enrolment: Enrolment | None = None
 ) -> int:
@@ -50,6 +51,8 @@ def create_missing_assessments(
         enrolments = enrolments.filter(criteria_set=criteria_set)
     if enrolment is not None:
         enrolments = enrolments.filter(pk=enrolment.pk)
+    # Locked, so that what is missing is counted once (`tally.added`).
+    list(enrolments.select_for_update().order_by("pk").values_list("pk", flat=True))
     criteria_by_set: dict[int, list[int]] = {}
     for criterion_id, set_id in Criterion.objects.filter(
         criteria_set__in=enrolments.values("criteria_set")
@@ -66,7 +69,8 @@ def create_missing_assessments(
         for criterion_id in criteria_by_set.get(set_id, [])
         if (enrolment_id, criterion_id) not in existing
     ]
-    Assessment.objects.bulk_create(missing, batch_size=2000, ignore_conflicts=True)
+    Assessment.objects.bulk_create(missing, batch_size=2000)
+    tally.added(missing)
     return len(missing)
 
 

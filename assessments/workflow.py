@@ -26,7 +26,7 @@ from criteria.models import Indicator
 from deadlines.schedule import year_end_window_opens
 from wards.models import Ward
 
-from . import indicators
+from . import indicators, tally
 from .models import (
     Assessment,
     Decision,
@@ -659,6 +659,10 @@ def _transition(
 ) -> Outcome:
     sources, target = TRANSITIONS[action]
     with transaction.atomic():
+        # A change of status changes the ward's stored progress: its
+        # enrolment is locked first, as a proposal locks it before the
+        # assessments (`tally`).
+        enrolment = tally.lock(assessment.enrolment_id) if target else None
         # Only inner joins here: PostgreSQL re-reads a row that was locked by
         # another transaction, but not the outer-joined rows (the reviewer).
         locked = (
@@ -682,6 +686,8 @@ def _transition(
         if target is not None:
             locked.status = target
         locked.save()
+        if enrolment is not None:
+            tally.changed(enrolment, locked.criterion_id, from_status, locked.status)
         event = ReviewEvent.objects.create(
             assessment=locked,
             actor=actor,
@@ -1084,6 +1090,7 @@ def _decide(
     decision.proposals.set(current)
     step = Step.CORRECT if corrects is not None else Step.DECIDE
     by_enrolment = {p.enrolment_id: p for p in current}
+    stage_before = {pk: enrolment.stage for pk, enrolment in enrolments.items()}
     for pk, enrolment in enrolments.items():
         if pk in by_enrolment:
             enrolment.stage, enrolment.decision = Stage.RECOGNISED, decision
@@ -1100,6 +1107,7 @@ def _decide(
                 "old": corrects.number if corrects else "",
             }
         enrolment.save(update_fields=["stage", "decision"])
+        tally.restaged(enrolment, stage_before[pk])
         _log(
             enrolment,
             actor,
@@ -1155,8 +1163,10 @@ def _lock_proposal(proposal: Proposal, actor: Any) -> tuple[Enrolment, Proposal]
 
 
 def _set_stage(enrolment: Enrolment, stage: str) -> None:
-    enrolment.stage = stage
+    """Move a locked enrolment (with its ward) to `stage`, and its tally."""
+    old, enrolment.stage = enrolment.stage, stage
     enrolment.save(update_fields=["stage"])
+    tally.restaged(enrolment, old)
 
 
 def _log(

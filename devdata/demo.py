@@ -37,6 +37,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.models import Membership
 from accounts.models import User
+from assessments import tally
 from assessments.models import (
     Assessment,
     Comment,
@@ -183,6 +184,9 @@ def load_demo(
                     enrolment, criterion, status, officer, reviewer, rng, year, late
                 )
     writer.flush()
+    # Written in bulk, not through the workflow: the stored progress is
+    # counted here, for the proposals that follow, and again at the end.
+    tally.recount()
     provinces = {p.code: p for p in Province.objects.valid_on(today)}
     load_recognition(
         [(past_year, PLANS_PAST), (this_year, PLANS_NOW)],
@@ -205,6 +209,7 @@ def load_demo(
     writer.flush_events(figures.flush())
     # Last: the bells, as the worker would fill them from all of the above.
     load_calendar(this_year)
+    tally.recount()
 
 
 def _enrol(plan: Plan, ward: Ward, year: DemoYear, criteria_set, size: int):
@@ -492,6 +497,7 @@ def remove_demo() -> None:
         ).distinct()
     )
     files += [decision.scan.name for decision in decisions if decision.scan]
+    tally.removed(enrolments)
     RecognitionEvent.objects.filter(enrolment__in=enrolments).delete()
     proposals = Proposal.objects.filter(enrolment__in=enrolments)
     Decision.proposals.through.objects.filter(proposal__in=proposals).delete()

@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 
 from assessments.models import stored_files
+from assessments.tally import recount
 from core.collation import fold
 from wards.models import NATIONWIDE_MERGER, Province
 
@@ -48,6 +49,9 @@ EXCLUDED = [
     "accounts.usersession",
     # Files still arriving: their bytes are not evidence and not kept.
     "evidence.partialupload",
+    # Counted from the assessments when restored (`assessments.tally`).
+    "evidence.tally",
+    "evidence.criteriontally",
 ]
 # Format 6: indicators (`criteria.indicator`) and the wards' figures
 # (`evidence.indicatorvalue`), contributors (`access.membership.body`);
@@ -377,6 +381,9 @@ def restore(path: Path) -> dict:
             data.write_text(json.dumps(rows), encoding="utf-8")
             with transaction.atomic():
                 call_command("loaddata", str(data), verbosity=0)
+                # The dashboards' tallies are not in the archive; an archive
+                # from before they were stored has no counts on its enrolments.
+                recount()
                 restored = counts()
                 if not _agree(manifest, restored):
                     raise BackupError(

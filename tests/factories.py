@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from access.models import Membership
 from accounts.models import User
+from assessments import tally
 from assessments.models import Assessment, Enrolment
 from assessments.services import attach_evidence, create_missing_assessments
 from criteria.models import CriteriaSet, Criterion, CriterionGroup
@@ -90,6 +91,7 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
     def assessments(obj, create, extracted, **kwargs):
         if create:
             create_missing_assessments(enrolment=obj)
+            obj.refresh_from_db()
 
 
 def member(
@@ -125,10 +127,13 @@ def set_statuses(enrolment, approved=0, submitted=0, returned=0, days_ago=0):
     )
     now = timezone.now() - dt.timedelta(days=days_ago)
     Assessment.objects.filter(pk__in=ids[:approved]).update(status="approved")
+    tally.recount()
     Assessment.objects.filter(pk__in=ids[approved : approved + submitted]).update(
         status="submitted", submitted_at=now
     )
+    tally.recount()
     start = approved + submitted
     Assessment.objects.filter(pk__in=ids[start : start + returned]).update(
         status="returned"
     )
+    tally.recount()

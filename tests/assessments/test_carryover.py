@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 
 from access.models import Membership
-from assessments import carryover, workflow
+from assessments import carryover, tally, workflow
 from assessments.models import Assessment, Enrolment, Evidence, ReviewEvent
 from ops import backup
 from ops.integrity import check, stored_names
@@ -91,6 +91,7 @@ def build_years():
     )
     attach(new[3], officer, "f.pdf")
     Assessment.objects.filter(pk=new[4].pk).update(status=Status.APPROVED)
+    tally.recount()
     return {
         "before": before,
         "now": now,

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from access.models import Membership
-from assessments import recognition, workflow
+from assessments import recognition, tally, workflow
 from assessments.models import (
     Assessment,
     Decision,
@@ -145,6 +145,7 @@ def test_no_revoke_or_upload_while_the_proposal_is_pending(db, province, people)
     assert first.status == S.APPROVED
     # Nothing can be added either, even where the status would allow it.
     Assessment.objects.filter(pk=first.pk).update(status=S.RETURNED)
+    tally.recount()
     with pytest.raises(workflow.WorkflowError):
         add_file(first, officer, name="moi.pdf", content=files.pdf("moi"))
     assert first.evidence.count() == 1

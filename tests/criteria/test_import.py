@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from assessments import tally
 from assessments.models import Assessment
 from criteria.fileformat import CriteriaFileError, parse
 from criteria.models import CriteriaSet, Criterion, CriterionGroup, Indicator
@@ -75,6 +76,7 @@ def test_reimporting_updates_in_place_and_keeps_assessments(tmp_path):
     enrolment = EnrolmentFactory(criteria_set=criteria_set)
     assessment = Assessment.objects.get(enrolment=enrolment, criterion__number=1)
     Assessment.objects.filter(pk=assessment.pk).update(status="approved")
+    tally.recount()
 
     reworded = GOOD.replace("Tiêu chí một", "Tiêu chí một (sửa)").replace(
         "3,B,Tiêu chí ba,Three,,,peoples_committee,anytime",

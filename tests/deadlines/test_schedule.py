@@ -10,6 +10,7 @@ import time_machine
 from django.db.models import Q
 
 from access.models import Membership
+from assessments import tally
 from assessments.models import Assessment, Enrolment
 from criteria.models import CriterionGroup
 from deadlines.forms import CalendarForm
@@ -81,10 +82,13 @@ def year(module_db):
         # for evidence again); 3, 5, 6, 7 and 8 not started.
         by_number = {a.criterion.number: a for a in enrolment.assessments.all()}
         Assessment.objects.filter(pk=by_number[2].pk).update(status="approved")
+        tally.recount()
         Assessment.objects.filter(pk=by_number[4].pk).update(
             status="submitted", submitted_at=local(2026, 9, 1, 0, 30)
         )
+        tally.recount()
         Assessment.objects.filter(pk=by_number[1].pk).update(status="returned")
+        tally.recount()
         wards[province.code] = enrolment
     return SimpleNamespace(
         criteria_set=criteria_set,

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from access.models import Membership
 from accounts.models import User
+from assessments import tally
 from assessments.models import Assessment, Decision, Enrolment
 from tests import files
 from tests.e2e.conftest import log_in, log_out
@@ -25,6 +26,7 @@ def kien_hung(demo):
     year-end window is open); demo-officer and demo-reviewer work on it too."""
     enrolment = Enrolment.objects.get(ward__code="09552", year=YEAR)
     Assessment.objects.filter(enrolment=enrolment).update(status="approved")
+    tally.recount()
     ward = Ward.objects.get(pk=enrolment.ward_id)
     hanoi = Province.objects.get(pk=ward.province_id)
     Membership.objects.create(

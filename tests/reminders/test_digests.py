@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django_tasks_db.models import DBTaskResult
 
 from access.models import Membership
-from assessments import workflow
+from assessments import tally, workflow
 from assessments.models import Assessment, Evidence
 from deadlines.models import Calendar
 from reminders import digests
@@ -89,6 +89,7 @@ def waiting(enrolment, number, day, hour=10):
     Assessment.objects.filter(enrolment=enrolment, criterion__number=number).update(
         status="submitted", submitted_at=dt.datetime.combine(day, dt.time(hour), HCM)
     )
+    tally.recount()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from access.models import Membership
-from assessments import workflow
+from assessments import tally, workflow
 from assessments.models import (
     Assessment,
     Enrolment,
@@ -49,10 +49,12 @@ def submitted(enrolment, number, day, **fields):
         submitted_at=dt.datetime.combine(day, dt.time(10), HCM),
         **fields,
     )
+    tally.recount()
 
 
 def status(enrolment, number, value):
     enrolment.assessments.filter(criterion__number=number).update(status=value)
+    tally.recount()
 
 
 def criterion(enrolment, number):

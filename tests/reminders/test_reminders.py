@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.models import Membership
-from assessments import workflow
+from assessments import tally, workflow
 from assessments.models import Assessment, Evidence
 from deadlines.models import Calendar
 from notifications.models import Kind, Notification, Preference
@@ -74,7 +74,9 @@ def world(module_db):
             done.assessments.get(criterion__number=1), people.done_officer
         )
     done.assessments.filter(criterion__number__lte=3).update(status="approved")
+    tally.recount()
     far.assessments.update(status="approved")
+    tally.recount()
     calendar = Calendar.objects.create(
         year=2026, evidence_due=DUE, year_end_evidence_due=YEAR_END_DUE
     )
@@ -252,9 +254,11 @@ def test_a_criterion_submitted_before_the_step_is_left_out(db, world):
 
 def test_a_returned_criterion_is_reminded_again(db, world):
     world.late.assessments.filter(criterion__number__lte=3).update(status="approved")
+    tally.recount()
     walk(D(2026, 8, 31), D(2026, 9, 1))
     assert told(world.people.officer, Kind.REMINDER) == []
     world.late.assessments.filter(criterion__number=2).update(status="returned")
+    tally.recount()
     walk(D(2026, 9, 23), D(2026, 9, 23))
     (reminder,) = told(world.people.officer, Kind.REMINDER)
     assert reminder.body == "Criteria: 2."
@@ -283,6 +287,7 @@ def test_leaders_hear_once_per_due_date_of_the_wards_that_are_late(db, world):
 
 def test_no_escalation_when_everything_came_in_time(db, world):
     world.late.assessments.filter(criterion__number__lte=3).update(status="approved")
+    tally.recount()
     walk(D(2026, 9, 29), D(2026, 10, 3))
     assert told(world.people.leader, Kind.ESCALATION) == []
 
@@ -297,14 +302,18 @@ def test_reviews_past_their_deadline_are_escalated_once_each(db, world):
     Assessment.objects.filter(pk=one.pk).update(
         status="submitted", submitted_at=dt.datetime(2026, 9, 1, 10, tzinfo=HCM)
     )
+    tally.recount()
     Assessment.objects.filter(pk=two.pk).update(
         status="submitted", submitted_at=dt.datetime(2026, 9, 5, 10, tzinfo=HCM)
     )
+    tally.recount()
     Assessment.objects.filter(pk=three.pk).update(
         status="submitted", submitted_at=dt.datetime(2026, 9, 3, 10, tzinfo=HCM)
     )
+    tally.recount()
     walk(D(2026, 9, 1), D(2026, 9, 9))
     Assessment.objects.filter(pk=three.pk).update(status="approved")
+    tally.recount()
     walk(D(2026, 9, 10), D(2026, 9, 25))
     escalations = told(leader, Kind.ESCALATION, "escalate:review:")
     assert [day_of(n) for n in escalations] == [D(2026, 9, 9), D(2026, 9, 13)]
@@ -328,9 +337,11 @@ def test_a_late_review_of_one_year_does_not_hide_another_year(db, world):
     Assessment.objects.filter(
         pk=world.late.assessments.get(criterion__number=1).pk
     ).update(status="submitted", submitted_at=dt.datetime(2027, 1, 10, tzinfo=HCM))
+    tally.recount()
     Assessment.objects.filter(
         pk=next_year.assessments.get(criterion__number=1).pk
     ).update(status="submitted", submitted_at=dt.datetime(2027, 1, 5, tzinfo=HCM))
+    tally.recount()
     walk(D(2027, 1, 20), D(2027, 1, 21))
     told_of = "\n".join(
         n.body for n in told(world.people.leader, Kind.ESCALATION, "escalate:review:")
