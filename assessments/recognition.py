@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -24,7 +25,15 @@ from criteria.models import CriteriaSet
 from wards.models import Province, UnitChange, Ward
 
 from . import tally, workflow
-from .models import Assessment, Decision, Enrolment, Quota, RecognitionEvent, Track
+from .models import (
+    Assessment,
+    Decision,
+    Enrolment,
+    Quota,
+    RecognitionEvent,
+    Tally,
+    Track,
+)
 from .progress import Progress
 from .services import enrol_ward
 
@@ -248,25 +257,17 @@ def registrations(year: int, provinces: list[Province]) -> list[Registration]:
             "province_id", "wards"
         )
     )
-    counts: dict[tuple[int, str], int] = {
-        (province_id, track): n
-        for province_id, track, n in Enrolment.objects.filter(
-            year=year, ward__province__in=provinces
-        )
-        .values_list("ward__province_id", "track")
-        .annotate(n=Count("pk"))
-        .values_list("ward__province_id", "track", "n")
-    }
-    standing = {
-        row["ward__province_id"]: {key: row[key] for key in Standing.LABELS}
-        for row in Enrolment.objects.filter(year=year, ward__province__in=provinces)
-        .with_progress()
-        .values("ward__province_id")
-        .annotate(
-            **{key: Count("pk", filter=standing_filter(key)) for key in Standing.LABELS}
-        )
-        .order_by()
-    }
+    # From the stored tallies (`assessments.tally`): a few rows a province.
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    standing: dict[int, dict[str, int]] = {}
+    for row in Tally.objects.filter(
+        year=year, province__in=provinces, wards__gt=0
+    ).values_list("province_id", "track", "stage", "approved", "size", "wards"):
+        province_id, track, stage, approved, size, wards = row
+        counts[(province_id, track)] += wards
+        key = standing_of(stage, Progress(approved=approved, size=size))
+        by = standing.setdefault(province_id, dict.fromkeys(Standing.LABELS, 0))
+        by[key] += wards
     empty = dict.fromkeys(Standing.LABELS, 0)
     return [
         Registration(

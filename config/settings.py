@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.middleware.DatabaseWaitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.CompressPagesMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.WholeFileNamesMiddleware",

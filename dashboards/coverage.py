@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Max, Min
+from django.core.cache import cache
+from django.db.models import Count, Max, Min, Sum
 
 from core.collation import vi_key
 from wards.models import Ward, WardKind
+
+# The official list changes by decree, a few times a decade, and is loaded by
+# a command: ten minutes of a cached count after loading one is no harm.
+OFFICIAL_LIST_SECONDS = 600
 
 
 def units_in_force(year: int | None, rows: list[dict]) -> dict:
@@ -35,18 +40,7 @@ def units_in_force(year: int | None, rows: list[dict]) -> dict:
             "extent": None,
         }
     day = dt.date(year, 12, 31)
-    counts = list(
-        Ward.objects.at_year_end(year)
-        .values("province_id", "province__name", "province__code", "kind")
-        .annotate(
-            units=Count("pk"),
-            south=Min("latitude"),
-            north=Max("latitude"),
-            west=Min("longitude"),
-            east=Max("longitude"),
-        )
-        .order_by()
-    )
+    counts = official_counts(year)
     by_province: dict[int, dict] = {}
     for row in counts:
         province = by_province.setdefault(
@@ -81,6 +75,54 @@ def units_in_force(year: int | None, rows: list[dict]) -> dict:
         "elsewhere": sum(enrolled.values()) - totals["enrolled"],
         "extent": _extent(counts),
     }
+
+
+def official_counts(year: int) -> list[dict]:
+    """The units in force at the end of `year` by province and kind, with
+    their extent and the sums of their coordinates, in one grouped query.
+
+    Facts of the official list, the same for every reader and changed only
+    when a new list is loaded: kept in the cache for OFFICIAL_LIST_SECONDS,
+    so that a dashboard does not count the country's units on every view.
+    """
+    key = f"official-counts:{year}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = [
+            {
+                **row,
+                "lat_sum": float(row["lat_sum"] or 0),
+                "lon_sum": float(row["lon_sum"] or 0),
+            }
+            for row in Ward.objects.at_year_end(year)
+            .values("province_id", "province__name", "province__code", "kind")
+            .annotate(
+                units=Count("pk"),
+                south=Min("latitude"),
+                north=Max("latitude"),
+                west=Min("longitude"),
+                east=Max("longitude"),
+                placed=Count("latitude"),
+                lat_sum=Sum("latitude"),
+                lon_sum=Sum("longitude"),
+            )
+            .order_by()
+        ]
+        cache.set(key, counts, OFFICIAL_LIST_SECONDS)
+    return counts
+
+
+def centres(year: int) -> dict[int, tuple[float, float]]:
+    """Each province's centre: the mean position of its units in force at
+    the end of `year` that have coordinates."""
+    sums: dict[int, list[float]] = {}
+    for row in official_counts(year):
+        if row["placed"]:
+            total = sums.setdefault(row["province_id"], [0.0, 0.0, 0])
+            total[0] += row["lat_sum"]
+            total[1] += row["lon_sum"]
+            total[2] += row["placed"]
+    return {pk: (lat / n, lon / n) for pk, (lat, lon, n) in sums.items()}
 
 
 def _extent(groups: list[dict]) -> tuple[float, float, float, float] | None:

@@ -9,24 +9,28 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, FloatField, Min, Q, QuerySet
-from django.db.models.functions import Cast, TruncMonth
+from django.db.models import Count, FloatField, Min, Q, QuerySet, Sum
+from django.db.models.functions import Cast, NullIf, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from access.scope import scope_of
 from assessments import recognition
 from assessments.models import (
     Assessment,
+    CriterionTally,
     Enrolment,
     Evidence,
     Quota,
     ReviewEvent,
+    Tally,
     Track,
 )
 from assessments.progress import Progress
-from core.collation import vi_key
+from core.collation import vi_key, vi_order
 from criteria.models import Criterion
 from deadlines.schedule import FROM_ASSESSMENT, year_calendar
 from wards.models import full_name
@@ -50,6 +54,10 @@ class Standing:
     longitude: float | None = None
     track: str = ""
     stage: str = ""
+    # How many wards stand so (several for a row of the stored tallies), and
+    # their criteria waiting for review.
+    wards: int = 1
+    submitted: int = 0
 
     @property
     def recognition(self) -> str:
@@ -82,6 +90,7 @@ def progress_of(enrolments: QuerySet[Enrolment], *, group: str = "") -> list[Sta
             Cast("ward__longitude", FloatField()),
             "track",
             "stage",
+            "submitted_criteria",
         )
     )
     return [
@@ -95,6 +104,7 @@ def progress_of(enrolments: QuerySet[Enrolment], *, group: str = "") -> list[Sta
             longitude=lon,
             track=track,
             stage=stage,
+            submitted=submitted,
         )
         for (
             province_id,
@@ -108,8 +118,62 @@ def progress_of(enrolments: QuerySet[Enrolment], *, group: str = "") -> list[Sta
             lon,
             track,
             stage,
+            submitted,
         ) in rows
     ]
+
+
+def tallied_provinces(user: Any, filters: Filters) -> list[int] | None:
+    """The provinces whose stored tallies count exactly the wards this
+    dashboard counts for `user` ([] for every province), or None when they
+    cannot: a criterion group is chosen, or the user sees single wards."""
+    if filters.group:
+        return None
+    scope = scope_of(user)
+    chosen = (
+        sorted(filters.province_ids or {filters.province.pk})
+        if filters.province
+        else []
+    )
+    if scope.nationwide:
+        return chosen
+    if scope.ward_ids or not scope.province_ids:
+        return None
+    if not chosen:
+        return sorted(scope.province_ids)
+    return chosen if set(chosen) <= scope.province_ids else None
+
+
+def tallied(user: Any, filters: Filters) -> list[Standing] | None:
+    """The wards' progress from the stored tallies, one `Standing` per level
+    and province (with its count of wards), or None where the tallies do not
+    apply (`tallied_provinces`): a few hundred rows, however many wards."""
+    provinces = tallied_provinces(user, filters)
+    if provinces is None:
+        return None
+    rows = Tally.objects.filter(year=filters.year, wards__gt=0)
+    if provinces:
+        rows = rows.filter(province__in=provinces)
+    if filters.track:
+        rows = rows.filter(track=filters.track)
+    return [
+        Standing(
+            province_id,
+            name,
+            code,
+            Progress(approved=approved, size=size),
+            track=track,
+            stage=stage,
+            wards=wards,
+            submitted=submitted,
+        )
+        for province_id, name, code, approved, size, track, stage, wards, submitted in (
+            rows.order_by().values_list(
+                "province_id", "province__name", "province__code", "approved", "size",
+                "track", "stage", "wards", "submitted",
+            )
+        )
+    ]  # fmt: skip
 
 
 def recognition_counts(progress: list[Standing]) -> dict[str, int]:
@@ -117,12 +181,16 @@ def recognition_counts(progress: list[Standing]) -> dict[str, int]:
     `Standing.LABELS`. With a group chosen, "complete" means that group."""
     counts = dict.fromkeys(recognition.Standing.LABELS, 0)
     for item in progress:
-        counts[item.recognition] += 1
+        counts[item.recognition] += item.wards
     return counts
 
 
 def province_rows(enrolments, *, group: str = "", progress=None) -> list[dict]:
-    """One row per province: enrolled, complete, mean progress, bands, pending."""
+    """One row per province: enrolled, complete, mean progress, bands, pending.
+
+    `progress` is what `progress_of` or `tallied` gives (by default the
+    former, on `enrolments`).
+    """
     if progress is None:
         progress = progress_of(enrolments, group=group)
     by_province: dict[int, dict] = {}
@@ -142,30 +210,31 @@ def province_rows(enrolments, *, group: str = "", progress=None) -> list[dict]:
                 "ministry": 0,
                 "recognised": 0,
                 "proposed": 0,
+                "pending": 0,
             },
         )
-        row["enrolled"] += 1
-        row["ministry"] += item.track == Track.MINISTRY
+        wards = item.wards
+        row["enrolled"] += wards
+        row["ministry"] += wards * (item.track == Track.MINISTRY)
         standing = item.recognition
-        row["recognised"] += standing == recognition.Standing.RECOGNISED
-        row["proposed"] += standing == recognition.Standing.PROPOSED
-        row["ratio_sum"] += item.progress.ratio
-        row[band_of(item.progress)] += 1
-    pending = {
-        row["enrolment__ward__province_id"]: row
-        for row in Assessment.objects.filter(
+        row["recognised"] += wards * (standing == recognition.Standing.RECOGNISED)
+        row["proposed"] += wards * (standing == recognition.Standing.PROPOSED)
+        row["ratio_sum"] += wards * item.progress.ratio
+        row[band_of(item.progress)] += wards
+        row["pending"] += item.submitted
+    oldest_of = dict(
+        Assessment.objects.filter(
             enrolment__in=enrolments.values("pk"), status=Status.SUBMITTED
         )
         .values("enrolment__ward__province_id")
-        .annotate(pending=Count("pk"), oldest=Min("submitted_at"))
+        .annotate(oldest=Min("submitted_at"))
+        .values_list("enrolment__ward__province_id", "oldest")
         .order_by()
-    }
+    )
     now = timezone.now()
     rows = sorted(by_province.values(), key=lambda r: vi_key(r["ward__province__name"]))
     for row in rows:
-        waiting = pending.get(row["ward__province_id"], {})
-        row["pending"] = waiting.get("pending", 0)
-        oldest = waiting.get("oldest")
+        oldest = oldest_of.get(row["ward__province_id"])
         row["oldest_days"] = (now - oldest).days if oldest else None
         row["mean"] = row.pop("ratio_sum") / row["enrolled"]
         row["mean_percent"] = round(100 * row["mean"])
@@ -272,12 +341,14 @@ def distribution(
     enrolments: QuerySet[Enrolment] | None = None,
     *,
     group: str = "",
-    progress: list[Progress] | None = None,
+    progress: list[Standing] | None = None,
 ) -> list[dict]:
     """How many wards stand at each level ("22/22", "21/22", ...), best first."""
     if progress is None:
-        progress = [s.progress for s in progress_of(enrolments, group=group)]
-    counts = Counter((item.approved, item.size) for item in progress)
+        progress = progress_of(enrolments, group=group)
+    counts: Counter[tuple[int, int]] = Counter()
+    for item in progress:
+        counts[(item.progress.approved, item.progress.size)] += item.wards
     return [
         {
             "approved": approved,
@@ -330,27 +401,45 @@ def distribution_sentence(levels: list[dict]) -> str:
     )
 
 
-def criteria_holding_back(enrolments, *, group: str = "") -> list[dict]:
-    """Completion rate of each criterion across the wards, lowest first."""
-    assessments = Assessment.objects.filter(enrolment__in=enrolments.values("pk"))
-    if group:
-        assessments = assessments.filter(criterion__group__code=group)
-    rows = list(
-        assessments.values(
-            "criterion_id",
-            "criterion__number",
-            "criterion__title",
-            "criterion__title_en",
-            "criterion__group__code",
-            "criterion__assessed",
+def criteria_holding_back(
+    enrolments,
+    *,
+    group: str = "",
+    filters: Filters | None = None,
+    provinces: list[int] | None = None,
+) -> list[dict]:
+    """Completion rate of each criterion across the wards, lowest first.
+
+    With `provinces` (from `tallied_provinces`, [] for all) and `filters`,
+    from the stored tallies: rows per criterion and province, not per ward.
+    """
+    fields = (
+        "criterion_id",
+        "criterion__number",
+        "criterion__title",
+        "criterion__title_en",
+        "criterion__group__code",
+        "criterion__assessed",
+    )
+    if provinces is not None and filters is not None:
+        tallies = CriterionTally.objects.filter(year=filters.year)
+        if provinces:
+            tallies = tallies.filter(province__in=provinces)
+        if filters.track:
+            tallies = tallies.filter(track=filters.track)
+        counted = tallies.values(*fields).annotate(
+            wards=Sum("wards"), approved=Sum("approved"), pending=Sum("submitted")
         )
-        .annotate(
+    else:
+        assessments = Assessment.objects.filter(enrolment__in=enrolments.values("pk"))
+        if group:
+            assessments = assessments.filter(criterion__group__code=group)
+        counted = assessments.values(*fields).annotate(
             wards=Count("pk"),
             approved=Count("pk", filter=Q(status=Status.APPROVED)),
             pending=Count("pk", filter=Q(status=Status.SUBMITTED)),
         )
-        .order_by("criterion__number")
-    )
+    rows = [row for row in counted.order_by("criterion__number") if row["wards"]]
     for row in rows:
         row["percent"] = (
             round(100 * row["approved"] / row["wards"]) if row["wards"] else 0
@@ -359,20 +448,29 @@ def criteria_holding_back(enrolments, *, group: str = "") -> list[dict]:
     return rows
 
 
-def ward_rows(
-    enrolments, *, group: str = "", late_in: int | None = None
-) -> list[Enrolment]:
-    """The province's wards, best progress first, with pending/returned/activity;
-    with `late_in` (a year), how many criteria are late with their evidence."""
+def ranked(enrolments, *, group: str = "", late_in: int | None = None) -> QuerySet:
+    """The province's wards, best progress first then by name, ordered by
+    the database (so that a page of them reads only that page), with
+    pending/returned/activity; with `late_in` (a year), how many criteria
+    are late with their evidence."""
     if late_in is not None:
         enrolments = enrolments.with_late(late_in)
-    rows = list(
+    ratio = Cast("approved_count", FloatField()) / NullIf(
+        Cast("criteria_count", FloatField()), 0.0
+    )
+    return (
         enrolments.with_progress(group=group)
         .with_activity()
         .select_related("ward", "decision")
+        .order_by(ratio.desc(nulls_last=True), vi_order("ward__name"), "pk")
     )
-    rows.sort(key=lambda e: (-e.standing.ratio, vi_key(e.ward.name)))
-    return rows
+
+
+def ward_rows(
+    enrolments, *, group: str = "", late_in: int | None = None
+) -> list[Enrolment]:
+    """Every row of `ranked` (the exports)."""
+    return list(ranked(enrolments, group=group, late_in=late_in))
 
 
 def heatmap(enrolments, *, group: str = "") -> dict:

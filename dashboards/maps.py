@@ -20,7 +20,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from assessments.progress import Progress
 
@@ -118,6 +120,8 @@ class PointMap:
     shown: int
     without_coordinates: int
     bands: list[dict]
+    # A circle per province (`province_map`), not a dot per unit.
+    of_provinces: bool = False
 
     @property
     def enrolled(self) -> int:
@@ -173,6 +177,76 @@ def point_map(
             {"key": band, "label": labels[band], "count": len(groups[band])}
             for band in BANDS
         ],
+    )
+
+
+def province_map(
+    rows: Sequence[dict],
+    centres: dict[int, tuple[float, float]],
+    *,
+    frame: tuple[float, float, float, float] | None = None,
+    landmarks: Sequence[tuple[str, float, float]] = (),
+) -> PointMap:
+    """The national map: each province a circle at the centre of its units,
+    its area as its enrolled wards, its colour the band of their mean
+    progress (all met only when every ward is). A few dozen circles however
+    many units; each province's own map shows its units.
+    """
+    placed = [
+        (*centres[row["ward__province_id"]], row)
+        for row in rows
+        if row["ward__province_id"] in centres and row["enrolled"]
+    ]
+    corners = [(frame[0], frame[1]), (frame[2], frame[3])] if frame else []
+    projection = fit([(lat, lon) for lat, lon, _row in placed] + corners)
+    largest = max((row["enrolled"] for _lat, _lon, row in placed), default=1)
+    groups: dict[str, list[str]] = {band: [] for band in BANDS}
+    counts = dict.fromkeys(BANDS, 0)
+    # Largest first, so that a small province next to a large one stays visible.
+    for latitude, longitude, row in sorted(placed, key=lambda p: -p[2]["enrolled"]):
+        x, y = projection(latitude, longitude)
+        radius = max(5, round(30 * math.sqrt(row["enrolled"] / largest)))
+        band = (
+            "complete"
+            if row["complete"] == row["enrolled"]
+            else band_of(Progress(approved=round(1000 * row["mean"]), size=1000))
+        )
+        counts[band] += 1
+        title = _(
+            "%(province)s: %(wards)s wards, mean progress %(percent)d%%, "
+            "%(complete)s with all criteria met"
+        ) % {
+            "province": row["ward__province__name"],
+            "wards": intcomma(row["enrolled"]),
+            "percent": row["mean_percent"],
+            "complete": intcomma(row["complete"]),
+        }
+        groups[band].append(
+            f'<circle cx="{x:d}" cy="{y:d}" r="{radius:d}">'
+            f"<title>{html.escape(title)}</title></circle>"
+        )
+    labels = band_labels()
+    dots = "".join(
+        f'<g class="band-{band} provinces">{"".join(circles)}</g>'
+        for band, circles in groups.items()
+        if circles
+    )
+    if placed:
+        dots += _landmarks(projection, landmarks)
+    return PointMap(
+        width=projection.width,
+        height=projection.height,
+        dots=mark_safe(dots),  # noqa: S308 - names escaped here, the rest numbers
+        shown=len(placed),
+        # Wards of provinces whose units have no coordinates (before 2025).
+        without_coordinates=sum(
+            row["enrolled"] for row in rows if row["ward__province_id"] not in centres
+        ),
+        bands=[
+            {"key": band, "label": labels[band], "count": counts[band]}
+            for band in BANDS
+        ],
+        of_provinces=True,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
@@ -62,26 +63,28 @@ def national(request: HttpRequest) -> HttpResponse:
         return redirect("province_dashboard", code=province.code)
     filters = read_filters(request, province=None)
     enrolments = enrolments_for(request.user, filters)
-    standings = dashboards.progress_of(enrolments, group=filters.group)
+    provinces = dashboards.tallied_provinces(request.user, filters)
+    levels = dashboards.tallied(request.user, filters)
+    if levels is None:
+        levels = dashboards.progress_of(enrolments, group=filters.group)
     rows = dashboards.with_late(
         dashboards.with_quotas(
-            dashboards.province_rows(enrolments, progress=standings), filters.year
+            dashboards.province_rows(enrolments, progress=levels), filters.year
         ),
         enrolments,
         filters.year,
     )
-    levels = dashboards.distribution(progress=[s.progress for s in standings])
-    holding = dashboards.criteria_holding_back(enrolments, group=filters.group)
-    spots = [
-        maps.Spot(s.ward_name, s.latitude, s.longitude, s.progress) for s in standings
-    ]
+    distribution = dashboards.distribution(progress=levels)
+    holding = dashboards.criteria_holding_back(
+        enrolments, group=filters.group, filters=filters, provinces=provinces
+    )
     units = coverage.units_in_force(filters.year, rows)
     totals = {
         "enrolled": sum(r["enrolled"] for r in rows),
         "complete": sum(r["complete"] for r in rows),
         "pending": sum(r["pending"] for r in rows),
     }
-    recognised = dashboards.recognition_counts(standings)
+    recognised = dashboards.recognition_counts(levels)
     return render(
         request,
         "dashboards/national.html",
@@ -91,16 +94,26 @@ def national(request: HttpRequest) -> HttpResponse:
             "totals": totals,
             "recognition": recognised,
             "recognition_labels": recognition.Standing.LABELS,
-            "levels": levels,
-            "sentence": dashboards.distribution_sentence(levels),
-            "chart": charts.column_chart([(lv["label"], lv["wards"]) for lv in levels]),
+            "levels": distribution,
+            "sentence": dashboards.distribution_sentence(distribution),
+            "chart": charts.column_chart(
+                [(lv["label"], lv["wards"]) for lv in distribution]
+            ),
             "holding": holding[:10],
             "units": units,
-            "map": maps.point_map(
-                spots, frame=units["extent"], landmarks=maps.LANDMARKS
+            "map": maps.province_map(
+                rows,
+                coverage.centres(filters.year) if units["day"] else {},
+                frame=units["extent"],
+                landmarks=maps.LANDMARKS,
             ),
         },
     )
+
+
+# The wards of a province's table and heat map shown at once: the summary
+# above them counts every ward, the page reads only these.
+WARDS_PER_PAGE = 100
 
 
 @require_GET
@@ -110,18 +123,27 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
     province = province_or_404(request.user, code, year=filters.year)
     filters = filters.for_province(province)
     enrolments = enrolments_for(request.user, filters)
-    wards = dashboards.ward_rows(enrolments, group=filters.group, late_in=filters.year)
-    levels = dashboards.distribution(progress=[e.standing for e in wards])
+    # Every ward's stored progress and position, in one query: the map's
+    # dots, and the counts of the summary.
+    standings = dashboards.progress_of(enrolments, group=filters.group)
+    distribution = dashboards.distribution(progress=standings)
     [registered] = recognition.registrations(filters.year, [province])
-    grid = dashboards.heatmap(enrolments, group=filters.group)
+    paginator = Paginator(
+        dashboards.ranked(enrolments, group=filters.group, late_in=filters.year),
+        WARDS_PER_PAGE,
+    )
+    paginator.count = len(standings)  # the same rows: no COUNT(*) query
+    page = paginator.get_page(request.GET.get("page"))
+    wards = list(page.object_list)
+    grid = dashboards.heatmap(
+        enrolments.filter(pk__in=[e.pk for e in wards]), group=filters.group
+    )
+    cells = _HeatRow(grid["numbers"])
     for enrolment in wards:
-        enrolment.heat_cells = _heat_cells(
-            enrolment, grid["cells"].get(enrolment.pk, {}), grid["numbers"]
-        )
+        enrolment.heat_cells = cells(enrolment, grid["cells"].get(enrolment.pk, {}))
     titles = dashboards.criterion_titles(enrolments, group=filters.group)
     spots = [
-        maps.Spot(e.ward.full_name, e.ward.latitude, e.ward.longitude, e.standing)
-        for e in wards
+        maps.Spot(s.ward_name, s.latitude, s.longitude, s.progress) for s in standings
     ]
     return render(
         request,
@@ -130,11 +152,15 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
             **_common(filters),
             "province": province,
             "wards": wards,
-            "levels": levels,
-            "sentence": dashboards.distribution_sentence(levels),
-            "chart": charts.column_chart([(lv["label"], lv["wards"]) for lv in levels]),
+            "page": page,
+            "enrolled": len(standings),
+            "levels": distribution,
+            "sentence": dashboards.distribution_sentence(distribution),
+            "chart": charts.column_chart(
+                [(lv["label"], lv["wards"]) for lv in distribution]
+            ),
             "columns": [(n, titles.get(n, "")) for n in grid["numbers"]],
-            "pending_total": sum(e.pending_count for e in wards),
+            "pending_total": sum(s.submitted for s in standings),
             "registered": registered,
             "recognition_labels": recognition.Standing.LABELS,
             "map": maps.point_map(spots),
@@ -190,31 +216,35 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "dashboards/indicators.html", context)
 
 
-def _heat_cells(enrolment: Enrolment, cells: dict, numbers: list[int]):
-    """One heatmap row as HTML, built here: a template tag per cell is slow.
+class _HeatRow:
+    """The heat map's rows as HTML, built here: a template tag per cell is
+    slow, and so is translating a label per cell (lazy strings).
 
-    Everything that comes from data (the ward's name and code) is escaped
-    once; statuses and numbers come from the code's own choices.
+    A cell is its status's class and a link with the status, for screen
+    readers; the ward and the criterion are the row's and column's headers.
+    Everything that comes from data (the ward's code) is escaped; statuses
+    and numbers come from the code's own choices.
     """
-    labels = {k: escape(v) for k, v in Assessment.Status.choices}
-    # One URL per ward, then the number appended: a reverse() per cell of a
-    # 5,000-cell table is slow.
-    prefix = escape(enrolment.criterion_url(0).removesuffix("0/"))
-    name = escape(enrolment.ward.name)
-    word = escape(_("criterion"))
-    parts = []
-    for number in numbers:
-        status = cells.get(number)
-        if status is None:
-            parts.append('<td class="cell status-none"></td>')
-            continue
-        label = labels[status]
-        parts.append(
-            f'<td class="cell status-{status}"><a href="{prefix}{number:d}/" '
-            f'title="{name}, {word} {number:d}: {label}">'
-            f'<span class="visually-hidden">{label}</span></a></td>'
-        )
-    return mark_safe("".join(parts))  # noqa: S308 - escaped above
+
+    def __init__(self, numbers: list[int]):
+        self.numbers = numbers
+        self.labels = {k: escape(str(v)) for k, v in Assessment.Status.choices}
+
+    def __call__(self, enrolment: Enrolment, cells: dict):
+        # One URL per ward, then the number appended: a reverse() per cell of
+        # a 5,000-cell table is slow.
+        prefix = escape(enrolment.criterion_url(0).removesuffix("0/"))
+        parts = []
+        for number in self.numbers:
+            status = cells.get(number)
+            if status is None:
+                parts.append('<td class="cell status-none"></td>')
+                continue
+            parts.append(
+                f'<td class="cell status-{status}"><a href="{prefix}{number:d}/">'
+                f'<span class="visually-hidden">{self.labels[status]}</span></a></td>'
+            )
+        return mark_safe("".join(parts))  # noqa: S308 - escaped above
 
 
 @require_GET

@@ -86,6 +86,14 @@ def module_db(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the official list's counts)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _logins_pass_the_second_factor(monkeypatch):
     """`client.force_login` signs in as someone who also passed the second factor.
 

@@ -183,11 +183,12 @@ def mapped(module_db):
     return member(Role.NATIONAL_LEADER)
 
 
-@pytest.mark.parametrize("url", ["/dashboard/", "/dashboard/38/"])
-def test_the_dashboards_show_the_map_and_say_what_is_missing(db, client, mapped, url):
+def test_the_province_dashboard_maps_its_units_and_says_what_is_missing(
+    db, client, mapped
+):
     client.force_login(mapped)
     client.cookies["django_language"] = "en"
-    response = client.get(url, {"year": 2026})
+    response = client.get("/dashboard/38/", {"year": 2026})
     text = response.text
     svg = re.search(r'<svg class="map".*?</svg>', text, re.S).group(0)
     assert re.findall(r"<title>([^<]*)</title></circle>", svg) == [
@@ -197,6 +198,27 @@ def test_the_dashboards_show_the_map_and_say_what_is_missing(db, client, mapped,
     assert 'viewBox="0 0 ' in svg and "<desc" in svg
     assert "2 units are shown" in text
     assert "1 enrolled unit has no coordinates in the official list" in text
+
+
+def test_the_national_dashboard_maps_each_province_at_its_units_centre(
+    db, client, mapped
+):
+    client.force_login(mapped)
+    client.cookies["django_language"] = "en"
+    response = client.get("/dashboard/", {"year": 2026})
+    svg = re.search(r'<svg class="map".*?</svg>', response.text, re.S).group(0)
+    assert re.findall(r"<title>([^<]*)</title></circle>", svg) == [
+        # (22 + 10 + 5) of 66 criteria; the centre of the two placed units.
+        "Thanh Hóa: 3 wards, mean progress 56%, 1 with all criteria met"
+    ]
+    drawn = response.context["map"]
+    frame = response.context["units"]["extent"]
+    projection = fit([frame[:2], frame[2:]])
+    x, y = projection((19.8076 + 19.79) / 2, (105.776 + 105.74) / 2)
+    assert f'<circle cx="{x}" cy="{y}" r="30">' in svg
+    assert 'class="band-band_mid provinces"' in svg
+    assert (drawn.shown, drawn.without_coordinates) == (1, 0)
+    assert "1 province is shown" in response.text
 
 
 def test_a_year_without_coordinates_says_so_instead_of_a_map(db, client, mapped):
