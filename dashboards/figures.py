@@ -14,6 +14,8 @@ from typing import Any
 from django.db.models import Count, FloatField, Min, Q, QuerySet, Sum
 from django.db.models.functions import Cast, NullIf, TruncMonth
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -185,8 +187,12 @@ def recognition_counts(progress: list[Standing]) -> dict[str, int]:
     return counts
 
 
-def province_rows(enrolments, *, group: str = "", progress=None) -> list[dict]:
-    """One row per province: enrolled, complete, mean progress, bands, pending.
+def province_rows(
+    enrolments, *, group: str = "", progress=None, oldest: bool = True
+) -> list[dict]:
+    """One row per province: enrolled, complete, mean progress, bands, pending
+    and (unless not `oldest`: `with_late` reads it with the late reviews)
+    how long the oldest criterion has waited for review.
 
     `progress` is what `progress_of` or `tallied` gives (by default the
     former, on `enrolments`).
@@ -222,45 +228,71 @@ def province_rows(enrolments, *, group: str = "", progress=None) -> list[dict]:
         row["ratio_sum"] += wards * item.progress.ratio
         row[band_of(item.progress)] += wards
         row["pending"] += item.submitted
-    oldest_of = dict(
-        Assessment.objects.filter(
-            enrolment__in=enrolments.values("pk"), status=Status.SUBMITTED
+    oldest_of = (
+        dict(
+            Assessment.objects.filter(
+                enrolment__in=enrolments.values("pk"), status=Status.SUBMITTED
+            )
+            .values("enrolment__ward__province_id")
+            .annotate(oldest=Min("submitted_at"))
+            .values_list("enrolment__ward__province_id", "oldest")
+            .order_by()
         )
-        .values("enrolment__ward__province_id")
-        .annotate(oldest=Min("submitted_at"))
-        .values_list("enrolment__ward__province_id", "oldest")
-        .order_by()
+        if oldest
+        else {}
     )
-    now = timezone.now()
     rows = sorted(by_province.values(), key=lambda r: vi_key(r["ward__province__name"]))
     for row in rows:
-        oldest = oldest_of.get(row["ward__province_id"])
-        row["oldest_days"] = (now - oldest).days if oldest else None
+        row["oldest_days"] = _days_since(oldest_of.get(row["ward__province_id"]))
         row["mean"] = row.pop("ratio_sum") / row["enrolled"]
         row["mean_percent"] = round(100 * row["mean"])
         row["bands"] = _bands(row)
+        row["bar"] = band_bar(row["bands"])
     return rows
+
+
+def _days_since(moment) -> int | None:
+    return (timezone.now() - moment).days if moment else None
 
 
 def with_late(rows: list[dict], enrolments, year: int) -> list[dict]:
     """Each province row gets how many wards are late with evidence that
     was due (by the year's calendar; no query when nothing was due yet), how
-    many criteria wait for a decision past their deadline, and how many
-    approved or submitted criteria hold evidence that has expired or expires
-    soon: a grouped query each, on the rows that can count."""
+    many criteria wait for a decision past their deadline and how long the
+    oldest has waited, and how many approved or submitted criteria hold
+    evidence that has expired or expires soon: a grouped query each, on the
+    rows that can count."""
     today = timezone.localdate()
     calendar = year_calendar(year)
     province = "enrolment__ward__province_id"
     open_wards = enrolments.filter(stage="open").values("pk")
     counts: dict[str, dict[int, int]] = {}
-    late_reviews = Assessment.objects.filter(
-        calendar.review_overdue(
-            today, province=province, submitted_at="submitted_at", status="status"
-        ),
-        enrolment__in=open_wards,
-        status=Status.SUBMITTED,
-    )
-    counts["late_reviews"] = _by_province(late_reviews, province, Count("pk"))
+    # Only an open ward has criteria waiting for review (a proposal needs
+    # every one approved): one pass over them gives both figures.
+    waiting = {
+        row[province]: row
+        for row in Assessment.objects.filter(
+            enrolment__in=open_wards, status=Status.SUBMITTED
+        )
+        .values(province)
+        .annotate(
+            late=Count(
+                "pk",
+                filter=calendar.review_overdue(
+                    today,
+                    province=province,
+                    submitted_at="submitted_at",
+                    status="status",
+                ),
+            ),
+            oldest=Min("submitted_at"),
+        )
+        .order_by()
+    }
+    counts["late_reviews"] = {pk: row["late"] for pk, row in waiting.items()}
+    for row in rows:
+        oldest = waiting.get(row["ward__province_id"], {}).get("oldest")
+        row["oldest_days"] = _days_since(oldest)
     counts["late_wards"] = (
         _by_province(
             Assessment.objects.filter(
@@ -335,6 +367,24 @@ def _bands(row: dict) -> list[dict]:
         )
         x += width
     return bands
+
+
+def band_bar(bands: list[dict]) -> SafeString:
+    """A province's stacked bar as SVG, built here rather than by a template
+    included per row (the national table's numbers are its cost)."""
+    said = "; ".join(f"{b['count']}: {escape(b['label'])}" for b in bands)
+    rects = "".join(
+        f'<rect x="{b["x"]}" y="0" width="{b["width"]}" height="10" '
+        f'class="band-{b["key"]}"><title>{b["count"]}: {escape(b["label"])}</title>'
+        "</rect>"
+        for b in bands
+        if b["count"]
+    )
+    return mark_safe(  # noqa: S308 - labels escaped, the rest numbers
+        '<svg class="band-bar" viewBox="0 0 100 10" preserveAspectRatio="none" '
+        f'role="img" aria-label="{said}" xmlns="http://www.w3.org/2000/svg">'
+        f"{rects}</svg>"
+    )
 
 
 def distribution(

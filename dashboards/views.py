@@ -69,7 +69,8 @@ def national(request: HttpRequest) -> HttpResponse:
         levels = dashboards.progress_of(enrolments, group=filters.group)
     rows = dashboards.with_late(
         dashboards.with_quotas(
-            dashboards.province_rows(enrolments, progress=levels), filters.year
+            dashboards.province_rows(enrolments, progress=levels, oldest=False),
+            filters.year,
         ),
         enrolments,
         filters.year,

@@ -52,10 +52,12 @@ NATIONAL = "year={year}"
 PROVINCE = "year=2026&province={province}"
 # page, its query string for "2" and "20", and the queries it makes.
 PAGES = [
-    # + the units in force by province and kind, + the quotas, + the year's
-    # calendar, + the reviews past their deadline and the expiring evidence
-    # by province (and the wards late with evidence, once some was due)
-    ("/dashboard/", NATIONAL, 17),
+    # The stored tallies by province and level, and by criterion; + the units
+    # in force by province and kind (cached: counted here once), + the quotas,
+    # + the year's calendar, + the reviews past their deadline with the
+    # oldest waiting, and the expiring evidence by province (and the wards
+    # late with evidence, once some was due)
+    ("/dashboard/", NATIONAL, 16),
     ("/dashboard/trend/", NATIONAL, 11),  # + the provinces of the year to choose
     ("/dashboard/export/provinces.csv", NATIONAL, 11),
     ("/dashboard/export/provinces.xlsx", NATIONAL, 11),
