@@ -1019,3 +1019,32 @@ class CriterionTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.province_id} {self.track} {self.criterion_id}"
+
+
+class WaitingTally(models.Model):
+    """How many criteria of a province's wards wait for review, by the day
+    they were sent: the oldest and those past their review deadline, read
+    without visiting the assessments."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    province = models.ForeignKey(
+        "wards.Province", on_delete=models.CASCADE, related_name="+"
+    )
+    track = models.CharField(_("track"), max_length=16, choices=Track.choices)
+    day = models.DateField(_("submitted on"))
+    criteria = models.PositiveIntegerField(_("criteria pending review"), default=0)
+
+    class Meta:
+        verbose_name = _("review waiting tally")
+        verbose_name_plural = _("review waiting tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "province", "track", "day"],
+                name="one_waiting_tally_per_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.year} {self.province_id} {self.track} {self.day}: {self.criteria}"
+        )

@@ -15,6 +15,7 @@ benchmark's data, a restore) ends with `recount`, which is also what
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 APPROVED, SUBMITTED, RETURNED = "approved", "submitted", "returned"
 COUNTERS = ["approved_criteria", "submitted_criteria", "returned_criteria", "set_size"]
@@ -30,6 +33,8 @@ COUNTERS = ["approved_criteria", "submitted_criteria", "returned_criteria", "set
 LevelKey = tuple[int, int, str, str, int, int]
 # (year, province, track, criterion) -> [wards, approved, submitted]
 CriterionKey = tuple[int, int, str, int]
+# (year, province, track, day submitted) -> [criteria waiting for review]
+WaitingKey = tuple[int, int, str, dt.date]
 Deltas = dict[Any, list[int]]
 
 
@@ -43,7 +48,7 @@ def _models(apps: Any = None):
         apps.get_model("evidence", "Assessment"),
         apps.get_model("evidence", "Tally"),
         apps.get_model("evidence", "CriterionTally"),
-        apps.get_model("criteria", "Criterion"),
+        apps.get_model("evidence", "WaitingTally"),
     )
 
 
@@ -88,16 +93,43 @@ def _criterion(
     row[2] += sign * (status == SUBMITTED)
 
 
-def changed(enrolment: Any, criterion_id: int, old: str, new: str) -> None:
-    """Count an assessment of `enrolment` going from status `old` to `new`.
+def day_of(moment: dt.datetime) -> dt.date:
+    """The day a criterion was sent for review, where the programme is."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def _waiting(
+    waiting: Deltas, enrolment: Any, submitted_at: dt.datetime | None, sign: int,
+    *, track: str | None = None,
+) -> None:  # fmt: skip
+    if submitted_at is None:
+        return
+    key = (
+        enrolment.year,
+        enrolment.ward.province_id,
+        track or enrolment.track,
+        day_of(submitted_at),
+    )
+    waiting.setdefault(key, [0])[0] += sign
+
+
+def changed(enrolment: Any, assessment: Any, old: str) -> None:
+    """Count `assessment` of `enrolment` going from status `old` to the one
+    it has now (its `submitted_at` as it was sent, if it was).
 
     `enrolment` is locked and as read under the lock (with its ward); its
     stored counts are updated, then the tallies.
     """
+    new, criterion_id = assessment.status, assessment.criterion_id
     if old == new:
         return
     levels: Deltas = {}
     criteria: Deltas = {}
+    waiting: Deltas = {}
+    if SUBMITTED in (old, new):
+        _waiting(
+            waiting, enrolment, assessment.submitted_at, 1 if new == SUBMITTED else -1
+        )
     _count_in(levels, enrolment, -1)
     enrolment.approved_criteria += (new == APPROVED) - (old == APPROVED)
     enrolment.submitted_criteria += (new == SUBMITTED) - (old == SUBMITTED)
@@ -106,7 +138,7 @@ def changed(enrolment: Any, criterion_id: int, old: str, new: str) -> None:
     _criterion(criteria, enrolment, criterion_id, old, -1, ward=0)
     _criterion(criteria, enrolment, criterion_id, new, 1, ward=0)
     enrolment.save(update_fields=COUNTERS[:3])
-    _apply(levels, criteria)
+    _apply(levels, criteria, waiting)
 
 
 def restaged(enrolment: Any, old_stage: str) -> None:
@@ -130,12 +162,16 @@ def retracked(enrolment: Any, old_track: str) -> None:
     _count_in(levels, _with(enrolment, track=old_track), -1)
     _count_in(levels, enrolment, 1)
     criteria: Deltas = {}
-    for criterion_id, status in Assessment.objects.filter(
+    waiting: Deltas = {}
+    for criterion_id, status, submitted_at in Assessment.objects.filter(
         enrolment=enrolment
-    ).values_list("criterion_id", "status"):
+    ).values_list("criterion_id", "status", "submitted_at"):
         _criterion(criteria, enrolment, criterion_id, status, -1, track=old_track)
         _criterion(criteria, enrolment, criterion_id, status, 1)
-    _apply(levels, criteria)
+        if status == SUBMITTED:
+            _waiting(waiting, enrolment, submitted_at, -1, track=old_track)
+            _waiting(waiting, enrolment, submitted_at, 1)
+    _apply(levels, criteria, waiting)
 
 
 def added(assessments: Iterable[Any]) -> None:
@@ -148,6 +184,7 @@ def added(assessments: Iterable[Any]) -> None:
         return
     levels: Deltas = {}
     criteria: Deltas = {}
+    waiting: Deltas = {}
     for enrolment in _locked(Enrolment, by_enrolment):
         _count_in(levels, enrolment, -1)
         for assessment in by_enrolment[enrolment.pk]:
@@ -157,9 +194,11 @@ def added(assessments: Iterable[Any]) -> None:
             enrolment.submitted_criteria += status == SUBMITTED
             enrolment.returned_criteria += status == RETURNED
             _criterion(criteria, enrolment, assessment.criterion_id, status, 1)
+            if status == SUBMITTED:
+                _waiting(waiting, enrolment, assessment.submitted_at, 1)
         _count_in(levels, enrolment, 1)
         enrolment.save(update_fields=COUNTERS)
-    _apply(levels, criteria)
+    _apply(levels, criteria, waiting)
 
 
 def removed(enrolments: Iterable[Any]) -> None:
@@ -171,11 +210,14 @@ def removed(enrolments: Iterable[Any]) -> None:
     locked = {e.pk: e for e in _locked(Enrolment, ids)}
     for enrolment in locked.values():
         _count_in(levels, enrolment, -1)
-    for enrolment_id, criterion_id, status in Assessment.objects.filter(
+    waiting: Deltas = {}
+    for enrolment_id, criterion_id, status, submitted_at in Assessment.objects.filter(
         enrolment__in=ids
-    ).values_list("enrolment_id", "criterion_id", "status"):
+    ).values_list("enrolment_id", "criterion_id", "status", "submitted_at"):
         _criterion(criteria, locked[enrolment_id], criterion_id, status, -1)
-    _apply(levels, criteria)
+        if status == SUBMITTED:
+            _waiting(waiting, locked[enrolment_id], submitted_at, -1)
+    _apply(levels, criteria, waiting)
 
 
 def lock(enrolment_id: int) -> Any:
@@ -203,10 +245,10 @@ def _with(enrolment: Any, **fields: Any) -> Any:
     return copy
 
 
-def _apply(levels: Deltas, criteria: Deltas) -> None:
+def _apply(levels: Deltas, criteria: Deltas, waiting: Deltas | None = None) -> None:
     """Add the deltas to the tally rows, creating missing rows, in the order
-    of their keys (levels first)."""
-    _Enrolment, _Assessment, Tally, CriterionTally, _Criterion = _models()
+    of their keys (levels, then criteria, then days)."""
+    _Enrolment, _Assessment, Tally, CriterionTally, WaitingTally = _models()
     level_fields = ("year", "province_id", "track", "stage", "size", "approved")
     for key in sorted(levels):
         wards, submitted, returned = levels[key]
@@ -222,6 +264,14 @@ def _apply(levels: Deltas, criteria: Deltas) -> None:
             _add(
                 CriterionTally, dict(zip(criterion_fields, key, strict=True)),
                 wards=wards, approved=approved, submitted=submitted,
+            )  # fmt: skip
+    waiting_fields = ("year", "province_id", "track", "day")
+    for key in sorted(waiting or {}):
+        [criteria_count] = (waiting or {})[key]
+        if criteria_count:
+            _add(
+                WaitingTally, dict(zip(waiting_fields, key, strict=True)),
+                criteria=criteria_count,
             )  # fmt: skip
 
 
@@ -240,11 +290,17 @@ class Recount:
     enrolments: int = 0
     tallies: int = 0
     criterion_tallies: int = 0
+    waiting_tallies: int = 0
     examples: list[str] = field(default_factory=list)
 
     @property
     def differences(self) -> int:
-        return self.enrolments + self.tallies + self.criterion_tallies
+        return (
+            self.enrolments
+            + self.tallies
+            + self.criterion_tallies
+            + self.waiting_tallies
+        )
 
 
 def recount(*, fix: bool = True, apps: Any = None) -> Recount:
@@ -254,7 +310,7 @@ def recount(*, fix: bool = True, apps: Any = None) -> Recount:
     Every enrolment row is locked first (on PostgreSQL), so no transition
     lands while it counts.
     """
-    Enrolment, Assessment, Tally, CriterionTally, _Criterion = _models(apps)
+    Enrolment, Assessment, Tally, CriterionTally, WaitingTally = _models(apps)
     found = Recount()
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -332,7 +388,26 @@ def recount(*, fix: bool = True, apps: Any = None) -> Recount:
             for t in CriterionTally.objects.all()
             if t.wards or t.approved or t.submitted
         }
+        waiting = {
+            (r["enrolment__year"], r["enrolment__ward__province_id"],
+             r["enrolment__track"], r["day"]): [r["criteria"]]
+            for r in Assessment.objects.filter(status=SUBMITTED)
+            .annotate(
+                day=TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())
+            )
+            .order_by()
+            .values("enrolment__year", "enrolment__ward__province_id",
+                    "enrolment__track", "day")
+            .annotate(criteria=Count("pk"))
+        }  # fmt: skip
+        stored_waiting = {
+            (t.year, t.province_id, t.track, t.day): [t.criteria]
+            for t in WaitingTally.objects.filter(criteria__gt=0)
+        }
         found.tallies = _compare(stored_levels, dict(levels), found.examples, "tally")
+        found.waiting_tallies = _compare(
+            stored_waiting, waiting, found.examples, "waiting tally"
+        )
         found.criterion_tallies = _compare(
             stored_criteria, criteria, found.examples, "criterion tally"
         )
@@ -347,6 +422,17 @@ def recount(*, fix: bool = True, apps: Any = None) -> Recount:
                         returned=v[2],
                     )
                     for k, v in levels.items()
+                ],
+                batch_size=2000,
+            )  # fmt: skip
+            WaitingTally.objects.all().delete()
+            WaitingTally.objects.bulk_create(
+                [
+                    WaitingTally(
+                        year=k[0], province_id=k[1], track=k[2], day=k[3],
+                        criteria=v[0],
+                    )
+                    for k, v in waiting.items()
                 ],
                 batch_size=2000,
             )  # fmt: skip

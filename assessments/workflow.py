@@ -687,7 +687,7 @@ def _transition(
             locked.status = target
         locked.save()
         if enrolment is not None:
-            tally.changed(enrolment, locked.criterion_id, from_status, locked.status)
+            tally.changed(enrolment, locked, from_status)
         event = ReviewEvent.objects.create(
             assessment=locked,
             actor=actor,

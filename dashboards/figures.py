@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from access.scope import scope_of
-from assessments import recognition
+from assessments import recognition, tally
 from assessments.models import (
     Assessment,
     CriterionTally,
@@ -30,6 +30,7 @@ from assessments.models import (
     ReviewEvent,
     Tally,
     Track,
+    WaitingTally,
 )
 from assessments.progress import Progress
 from core.collation import vi_key, vi_order
@@ -251,17 +252,33 @@ def province_rows(
     return rows
 
 
-def _days_since(moment) -> int | None:
-    return (timezone.now() - moment).days if moment else None
+def _days_since(moment: dt.datetime | dt.date | None) -> int | None:
+    """Days since the day `moment` fell on (in the programme's time zone)."""
+    if moment is None:
+        return None
+    day = moment if not isinstance(moment, dt.datetime) else tally.day_of(moment)
+    return (timezone.localdate() - day).days
 
 
-def with_late(rows: list[dict], enrolments, year: int) -> list[dict]:
+def with_late(
+    rows: list[dict],
+    enrolments,
+    year: int,
+    *,
+    provinces: list[int] | None = None,
+    track: str = "",
+) -> list[dict]:
     """Each province row gets how many wards are late with evidence that
     was due (by the year's calendar; no query when nothing was due yet), how
     many criteria wait for a decision past their deadline and how long the
     oldest has waited, and how many approved or submitted criteria hold
     evidence that has expired or expires soon: a grouped query each, on the
-    rows that can count."""
+    rows that can count.
+
+    With `provinces` (from `tallied_provinces`, [] for all) the criteria
+    waiting for review are read from their stored tally by day, with
+    `track`; else counted from the assessments.
+    """
     today = timezone.localdate()
     calendar = year_calendar(year)
     province = "enrolment__ward__province_id"
@@ -269,27 +286,48 @@ def with_late(rows: list[dict], enrolments, year: int) -> list[dict]:
     counts: dict[str, dict[int, int]] = {}
     # Only an open ward has criteria waiting for review (a proposal needs
     # every one approved): one pass over them gives both figures.
-    waiting = {
-        row[province]: row
-        for row in Assessment.objects.filter(
-            enrolment__in=open_wards, status=Status.SUBMITTED
-        )
-        .values(province)
-        .annotate(
-            late=Count(
-                "pk",
-                filter=calendar.review_overdue(
-                    today,
-                    province=province,
-                    submitted_at="submitted_at",
-                    status="status",
+    if provinces is not None:
+        tallies = WaitingTally.objects.filter(year=year, criteria__gt=0)
+        if provinces:
+            tallies = tallies.filter(province__in=provinces)
+        if track:
+            tallies = tallies.filter(track=track)
+        waiting = {
+            row["province"]: row
+            for row in tallies.values("province")
+            .annotate(
+                late=Sum(
+                    "criteria",
+                    filter=calendar.review_overdue_by_day(
+                        today, province="province", day="day"
+                    ),
                 ),
-            ),
-            oldest=Min("submitted_at"),
-        )
-        .order_by()
-    }
-    counts["late_reviews"] = {pk: row["late"] for pk, row in waiting.items()}
+                oldest=Min("day"),
+            )
+            .order_by()
+        }
+    else:
+        waiting = {
+            row[province]: row
+            for row in Assessment.objects.filter(
+                enrolment__in=open_wards, status=Status.SUBMITTED
+            )
+            .values(province)
+            .annotate(
+                late=Count(
+                    "pk",
+                    filter=calendar.review_overdue(
+                        today,
+                        province=province,
+                        submitted_at="submitted_at",
+                        status="status",
+                    ),
+                ),
+                oldest=Min("submitted_at"),
+            )
+            .order_by()
+        }
+    counts["late_reviews"] = {pk: row["late"] or 0 for pk, row in waiting.items()}
     for row in rows:
         oldest = waiting.get(row["ward__province_id"], {}).get("oldest")
         row["oldest_days"] = _days_since(oldest)

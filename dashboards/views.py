@@ -74,6 +74,8 @@ def national(request: HttpRequest) -> HttpResponse:
         ),
         enrolments,
         filters.year,
+        provinces=provinces,
+        track=filters.track,
     )
     distribution = dashboards.distribution(progress=levels)
     holding = dashboards.criteria_holding_back(

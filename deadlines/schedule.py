@@ -222,6 +222,15 @@ class YearCalendar:
             result |= provinces & Q(**{f"{submitted_at}__lt": start})
         return result & Q(**{f"{status}__in": WAITING_FOR_REVIEW})
 
+    def review_overdue_by_day(self, today: dt.date, *, province: str, day: str) -> Q:
+        """`review_overdue` on rows that count criteria waiting by the day
+        they were sent (`evidence.WaitingTally`)."""
+        result = Q(pk__in=[])
+        for provinces, dates in self._applying(province):
+            last_on_time = today - dt.timedelta(days=dates.review_days)
+            result |= provinces & Q(**{f"{day}__lt": last_on_time})
+        return result
+
 
 FIELDS = (
     "registration_closes",

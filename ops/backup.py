@@ -52,6 +52,7 @@ EXCLUDED = [
     # Counted from the assessments when restored (`assessments.tally`).
     "evidence.tally",
     "evidence.criteriontally",
+    "evidence.waitingtally",
 ]
 # Format 6: indicators (`criteria.indicator`) and the wards' figures
 # (`evidence.indicatorvalue`), contributors (`access.membership.body`);

@@ -37,6 +37,9 @@ def country(db):
         set_statuses(
             enrolment, approved=approved, submitted=submitted, returned=returned
         )
+    # Sent for review long ago: past any review deadline.
+    waiting = EnrolmentFactory(ward=WardFactory(province=hue), track="province")
+    set_statuses(waiting, approved=3, submitted=4, days_ago=40)
     complete = EnrolmentFactory(ward=WardFactory(province=hanoi))
     set_statuses(complete, approved=22)
     leader = member(Role.PROVINCIAL_LEADER, province=hanoi)
@@ -65,6 +68,14 @@ def test_the_tallies_say_what_the_wards_say(country, track, where):
         one_by_one
     )
     provinces = figures.tallied_provinces(national, filters)
+    rows = figures.province_rows(enrolments, progress=levels, oldest=False)
+    late = figures.with_late(
+        [dict(r) for r in rows], enrolments, 2026, provinces=provinces, track=track
+    )
+    assert late == figures.with_late([dict(r) for r in rows], enrolments, 2026)
+    if where == "country" and track != "ministry":
+        hue = next(r for r in late if r["ward__province__code"] == "46")
+        assert hue["late_reviews"] == 4 and hue["oldest_days"] == 40
     assert figures.criteria_holding_back(
         enrolments, filters=filters, provinces=provinces
     ) == figures.criteria_holding_back(enrolments)
@@ -92,8 +103,8 @@ def test_the_national_page_reads_the_tallies(client, country):
     national = member(Role.NATIONAL_LEADER)
     client.force_login(national)
     response = client.get("/dashboard/", {"year": 2026})
-    assert response.context["totals"] == {"enrolled": 7, "complete": 3, "pending": 8}
+    assert response.context["totals"] == {"enrolled": 8, "complete": 3, "pending": 12}
     # Were the stored tallies wrong, the page would say so: it reads them.
     Tally.objects.filter(province=country["hue"], approved=22).update(wards=5)
     response = client.get("/dashboard/", {"year": 2026})
-    assert response.context["totals"]["enrolled"] == 11
+    assert response.context["totals"]["enrolled"] == 12

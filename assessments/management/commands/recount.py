@@ -27,8 +27,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {example}")
         self.stdout.write(
             f"Recounted in {elapsed:.1f} s: {found.enrolments} enrolments, "
-            f"{found.tallies} level tallies and {found.criterion_tallies} "
-            "criterion tallies differed"
+            f"{found.tallies} level tallies, {found.criterion_tallies} criterion "
+            f"tallies and {found.waiting_tallies} waiting tallies differed"
             + (" (left as they were)." if check else " (stored as counted).")
         )
         if check and found.differences:
