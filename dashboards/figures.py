@@ -536,29 +536,31 @@ def criteria_holding_back(
     return rows
 
 
-def ranked(enrolments, *, group: str = "", late_in: int | None = None) -> QuerySet:
+def ranked(enrolments, *, group: str = "") -> QuerySet:
     """The province's wards, best progress first then by name, ordered by
-    the database (so that a page of them reads only that page), with
-    pending/returned/activity; with `late_in` (a year), how many criteria
-    are late with their evidence."""
-    if late_in is not None:
-        enrolments = enrolments.with_late(late_in)
+    the database: a page of them is a slice of this."""
     ratio = Cast("approved_count", FloatField()) / NullIf(
         Cast("criteria_count", FloatField()), 0.0
     )
-    return (
-        enrolments.with_progress(group=group)
-        .with_activity()
-        .select_related("ward", "decision")
-        .order_by(ratio.desc(nulls_last=True), vi_order("ward__name"), "pk")
+    return enrolments.with_progress(group=group).order_by(
+        ratio.desc(nulls_last=True), vi_order("ward__name"), "pk"
     )
+
+
+def with_details(enrolments, *, late_in: int | None = None) -> QuerySet:
+    """Pending/returned/activity of each ward, and with `late_in` (a year) how
+    many criteria are late with their evidence: subqueries per row, so
+    asked for the rows shown only."""
+    if late_in is not None:
+        enrolments = enrolments.with_late(late_in)
+    return enrolments.with_activity().select_related("ward", "decision")
 
 
 def ward_rows(
     enrolments, *, group: str = "", late_in: int | None = None
 ) -> list[Enrolment]:
-    """Every row of `ranked` (the exports)."""
-    return list(ranked(enrolments, group=group, late_in=late_in))
+    """Every ward of `ranked` with its details (the exports)."""
+    return list(with_details(ranked(enrolments, group=group), late_in=late_in))
 
 
 def heatmap(enrolments, *, group: str = "") -> dict:

@@ -131,13 +131,22 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
     standings = dashboards.progress_of(enrolments, group=filters.group)
     distribution = dashboards.distribution(progress=standings)
     [registered] = recognition.registrations(filters.year, [province])
+    # A page of the ranking, then that page's details (their subqueries
+    # would otherwise run for every ward before the sort).
     paginator = Paginator(
-        dashboards.ranked(enrolments, group=filters.group, late_in=filters.year),
+        dashboards.ranked(enrolments, group=filters.group).values_list(
+            "pk", flat=True
+        ),
         WARDS_PER_PAGE,
     )
     paginator.count = len(standings)  # the same rows: no COUNT(*) query
     page = paginator.get_page(request.GET.get("page"))
-    wards = list(page.object_list)
+    shown = list(page.object_list)
+    details = dashboards.with_details(
+        dashboards.ranked(enrolments.filter(pk__in=shown), group=filters.group),
+        late_in=filters.year,
+    )
+    wards = list(details)
     grid = dashboards.heatmap(
         enrolments.filter(pk__in=[e.pk for e in wards]), group=filters.group
     )

@@ -63,8 +63,10 @@ PAGES = [
     ("/dashboard/export/provinces.xlsx", NATIONAL, 11),
     # A province's pages also read what it was formed from (one query).
     # + the heat map legend, + the quota, registrations and recognition (3),
-    # + the year's calendar (for the wards late with evidence)
-    ("/dashboard/{province}/", "year=2026", 18),
+    # + the year's calendar (for the wards late with evidence); the wards'
+    # stored progress (map and summary), then a page of the ranking and that
+    # page's details
+    ("/dashboard/{province}/", "year=2026", 19),
     # + the indicators of the sets in use (none here: each one adds a query,
     # see tests/dashboards/test_indicators.py)
     ("/dashboard/export/wards.xlsx", PROVINCE, 12),

@@ -64,9 +64,7 @@ def test_the_tallies_say_what_the_wards_say(country, track, where):
     assert figures.distribution(progress=levels) == figures.distribution(
         progress=one_by_one
     )
-    assert figures.recognition_counts(levels) == figures.recognition_counts(
-        one_by_one
-    )
+    assert figures.recognition_counts(levels) == figures.recognition_counts(one_by_one)
     provinces = figures.tallied_provinces(national, filters)
     rows = figures.province_rows(enrolments, progress=levels, oldest=False)
     late = figures.with_late(
