@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 APPROVED, SUBMITTED, RETURNED = "approved", "submitted", "returned"
@@ -36,6 +36,9 @@ CriterionKey = tuple[int, int, str, int]
 # (year, province, track, day submitted) -> [criteria waiting for review]
 WaitingKey = tuple[int, int, str, dt.date]
 Deltas = dict[Any, list[int]]
+# Up to this many enrolments counted wrong are fixed row by row by a recount;
+# more (data written in bulk) by one UPDATE that counts in SQL.
+FEW = 100
 
 
 def _models(apps: Any = None):
@@ -412,7 +415,10 @@ def recount(*, fix: bool = True, apps: Any = None) -> Recount:
             stored_criteria, criteria, found.examples, "criterion tally"
         )
         if fix and found.differences:
-            Enrolment.objects.bulk_update(wrong, COUNTERS, batch_size=2000)
+            if len(wrong) > FEW:  # bulk data: one UPDATE counting in SQL
+                _store_counts(Enrolment, Assessment)
+            else:
+                Enrolment.objects.bulk_update(wrong, COUNTERS)
             Tally.objects.all().delete()
             Tally.objects.bulk_create(
                 [
@@ -448,6 +454,27 @@ def recount(*, fix: bool = True, apps: Any = None) -> Recount:
                 batch_size=2000,
             )  # fmt: skip
     return found
+
+
+def _store_counts(Enrolment: Any, Assessment: Any) -> None:
+    """Every enrolment's stored counts from its assessments, in one UPDATE."""
+
+    def counted(**status: str) -> Coalesce:
+        rows = (
+            Assessment.objects.filter(enrolment=OuterRef("pk"), **status)
+            .order_by()
+            .values("enrolment")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(rows), 0)
+
+    Enrolment.objects.update(
+        approved_criteria=counted(status=APPROVED),
+        submitted_criteria=counted(status=SUBMITTED),
+        returned_criteria=counted(status=RETURNED),
+        set_size=counted(),
+    )
 
 
 def _compare(stored: dict, counted: dict, examples: list[str], what: str) -> int:

@@ -8,6 +8,10 @@ units in force since 1 July 2025, for earlier years the 63 provinces and
 so ward pages, scopes and searches meet the former units as they would in
 production.
 
+At a scale of N (`make bench SCALE=4`) every unit, former ones too, comes
+N-1 more times as a copy in its province, with its own code, so the largest
+province and the country are N times as large; the copies have no lineage.
+
 Written with PostgreSQL's COPY (bulk_create elsewhere), in one transaction.
 Every state it writes comes with the review events that would have led to
 it, and every evidence row points at one shared stored file whose SHA-256
@@ -21,6 +25,7 @@ import hashlib
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
@@ -28,12 +33,15 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Count
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from access.models import Membership
 from accounts.models import User
 from assessments.models import Assessment, Enrolment, Evidence, ReviewEvent
 from assessments.services import import_criteria_file
+from assessments.tally import recount
+from core.collation import fold
 from criteria.fileformat import ILLUSTRATIVE_SET
 from wards.models import Province, UnitChange, Ward
 
@@ -43,6 +51,11 @@ from .demo_units import load_units
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 S = Assessment.Status
 SAMPLE_NAME = "evidence/bench/sample.pdf"
+# Copies of units have codes of 8 digits, which no official code has (3 to 5
+# digits, wards/data/): copy number, length of the original code, the
+# original code padded to 5 digits. Ward.code holds 8 at most.
+COPY_CODE_LENGTH = 8
+MAX_SCALE = 99
 
 
 def units_of(year: int):
@@ -56,12 +69,41 @@ def invented_data() -> bool:
     return Province.objects.filter(code__startswith="N").exists()
 
 
-def is_loaded(years: Sequence[int]) -> bool:
-    """Whether the national data for `years`, and nothing else, is there:
-    every unit in force at the end of each year enrolled for it, once."""
+def copy_code(code: str, number: int) -> str:
+    """The code of copy `number` (2, 3, …) of the unit with official `code`."""
+    if not 2 <= number <= MAX_SCALE or not 1 <= len(code) <= 5:
+        raise ValueError(f"No copy {number} of unit {code!r}.")
+    return f"{number:02d}{len(code)}{code:0>5}"
+
+
+def originals(wards):
+    """The official units of a Ward queryset, without the copies."""
+    return wards.alias(code_length=Length("code")).filter(
+        code_length__lt=COPY_CODE_LENGTH
+    )
+
+
+def loaded_scale() -> int:
+    """How many times over the units are there: 1 for the official lists
+    alone, N with N-1 copies of each; 0 when there are none."""
+    official = originals(Ward.objects.all()).count()
+    return round(Ward.objects.count() / official) if official else 0
+
+
+def is_loaded(years: Sequence[int], *, scale: int = 1) -> bool:
+    """Whether the national data for `years` at `scale`, and nothing else, is
+    there: every unit `scale` times, and every unit in force at the end of
+    each year enrolled for it, once."""
     if invented_data():
         return False
-    expected = {year: units_of(year).count() for year in years}
+    if Ward.objects.count() != scale * originals(Ward.objects.all()).count():
+        return False
+    expected = {}
+    for year in years:
+        units = units_of(year)
+        expected[year] = units.count()
+        if expected[year] != scale * originals(units).count():
+            return False
     enrolled = dict(
         Enrolment.objects.order_by().values_list("year").annotate(n=Count("pk"))
     )
@@ -87,21 +129,71 @@ def _chosen(wards: Iterable[Ward], per_province: int | None) -> list[Ward]:
     return chosen
 
 
+def _copy_units(
+    wards: Sequence[Ward], scale: int, rng: random.Random
+) -> dict[int, list[Ward]]:
+    """Write `scale` - 1 copies of each of `wards`: same province, kind and
+    period, coordinates a little apart, named "An Hưng (2)". Returns the
+    copies of each unit, by its pk."""
+    copies = []
+    for number in range(2, scale + 1):
+        for ward in wards:
+            name = f"{ward.name} ({number})"
+            copies.append(
+                Ward(
+                    code=copy_code(ward.code, number),
+                    name=name,
+                    folded_name=fold(name),
+                    kind=ward.kind,
+                    province=ward.province,
+                    latitude=_jittered(ward.latitude, rng),
+                    longitude=_jittered(ward.longitude, rng),
+                    valid_from=ward.valid_from,
+                    valid_to=ward.valid_to,
+                )
+            )
+    Ward.objects.bulk_create(copies, batch_size=5000)
+    copies_of: dict[int, list[Ward]] = defaultdict(list)
+    for original, copy in zip(list(wards) * (scale - 1), copies, strict=True):
+        copies_of[original.pk].append(copy)
+    return copies_of
+
+
+def _jittered(degrees: Decimal | None, rng: random.Random) -> Decimal | None:
+    """A coordinate moved by up to about a kilometre."""
+    if degrees is None:
+        return None
+    return (degrees + Decimal(rng.uniform(-0.01, 0.01))).quantize(Decimal("0.00001"))
+
+
 @transaction.atomic
 def generate(
-    *, years: Sequence[int], seed: int = 2026, per_province: int | None = None
+    *,
+    years: Sequence[int],
+    seed: int = 2026,
+    per_province: int | None = None,
+    scale: int = 1,
 ) -> dict[str, int]:
     """Load the official lists, enrol the units of `years` and fill their
     assessments, evidence and events; returns the row counts.
 
     `per_province` enrols only that many units of each province (tests).
+    `scale` N adds N-1 copies of every unit (with `per_province`, of every
+    unit enrolled), enrolled like it.
     Refuses a database that has provinces already.
     """
+    if not 1 <= scale <= MAX_SCALE:
+        raise ValueError(f"The scale is a whole number from 1 to {MAX_SCALE}.")
     if Province.objects.exists():
         raise ValueError(
             "The database has provinces already: generate the national data in a "
             "database of its own (make bench uses kieumau_bench)."
         )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Writing a million rows (at scale 4, five) takes longer than the
+            # statement timeout meant for web requests (DB_STATEMENT_TIMEOUT).
+            cursor.execute("SET LOCAL statement_timeout = 0")
     rng = random.Random(seed)  # noqa: S311 - benchmark data
     criteria_set = import_criteria_file(ILLUSTRATIVE_SET).criteria_set
     criteria = list(criteria_set.criteria.order_by("number"))
@@ -121,6 +213,18 @@ def generate(
         for year in years
     }
     wards = list({w.pk: w for year in years for w in wards_of[year]}.values())
+    if scale > 1:
+        copied = (
+            wards
+            if per_province is not None
+            else list(Ward.objects.select_related("province").order_by("pk"))
+        )
+        copies_of = _copy_units(copied, scale, rng)
+        wards_of = {
+            year: [c for w in chosen for c in (w, *copies_of[w.pk])]
+            for year, chosen in wards_of.items()
+        }
+        wards = [c for w in wards for c in (w, *copies_of[w.pk])]
     provinces = list({w.province_id: w.province for w in wards}.values())
     password = make_password(None)
     officers = User.objects.bulk_create(
@@ -167,6 +271,7 @@ def generate(
         order = criteria[:]
         rng.shuffle(order)
         for position, criterion in enumerate(order):
+            status: str
             if position < approved:
                 status = S.APPROVED
             else:
@@ -255,6 +360,8 @@ def generate(
          "created_at"],
         event_rows,
     )  # fmt: skip
+    # The stored progress counts and dashboard tallies, which bulk writes skip.
+    recount()
     return {
         "provinces": Province.objects.count(),
         "units": Ward.objects.count(),

@@ -220,8 +220,10 @@ def test_an_enrolment_saved_from_an_old_copy_keeps_its_counts(
     exact()
 
 
+@pytest.mark.parametrize("few", [100, 0])
 @pytest.mark.django_db
-def test_recount_finds_and_fixes_a_difference(enrolment, officer):
+def test_recount_finds_and_fixes_a_difference(enrolment, officer, few, monkeypatch):
+    monkeypatch.setattr(tally, "FEW", few)  # row by row, or all in SQL
     assessment = enrolment.assessments.first()
     add_file(assessment, officer)
     workflow.submit(assessment, actor=officer)

@@ -1,6 +1,7 @@
 import csv
 import datetime as dt
 import hashlib
+import json
 from collections import Counter
 from io import StringIO
 
@@ -102,13 +103,38 @@ def test_the_check_tells_when_the_data_is_not_the_national_data(db, generated):
     call_command("generate_national", "--check", years=[2024, 2025], stdout=StringIO())
 
 
-def test_the_page_benchmark_runs_on_the_largest_province(db, generated, settings):
+def test_the_page_benchmark_runs_on_the_largest_province(
+    db, generated, settings, tmp_path
+):
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
     out = StringIO()
-    call_command("bench_pages", requests=2, year=2025, stdout=out)
+    path = tmp_path / "bench" / "x1.json"
+    call_command("bench_pages", requests=2, year=2025, json_path=path, stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[1].split()[:2] == ["page", "queries"]
-    labels = [line.split("  ")[0] for line in lines[2:]]
-    assert labels[0] == "minimal view (/healthz)"
+    assert lines[0].startswith("Scale 1, year 2025")
+    assert lines[3].split()[:2] == ["page", "queries"]
+    labels = [line.split("  ")[0] for line in lines[4:-1]]
+    assert labels[:2] == ["minimal view (/healthz)", "signed-in minimal page (/help/)"]
     assert "province dashboard (Hồ Chí Minh, 168 units)" in labels
-    assert len(labels) == 8
+    assert len(labels) == 9
+    assert lines[-1] == f"Wrote {path}."
+
+    report = json.loads(path.read_text(encoding="utf-8"))
+    assert report["scale"] == 1 and report["year"] == 2025
+    assert report["requests"] == 2
+    assert report["machine"]["cpu_count"] >= 1
+    assert report["rows"]["enrolments"] == generated["enrolments"]
+    assert report["rows"]["assessments"] == generated["assessments"]
+    assert report["rows"]["units"] == 3321 + 10040
+    pages = {page["page"]: page for page in report["pages"]}
+    healthz = pages["minimal view (/healthz)"]
+    assert healthz["queries"] == 1 and healthz["per_healthz"] == 1
+    assert pages["signed-in minimal page (/help/)"]["per_signed_in"] == 1
+    for page in report["pages"]:
+        assert page["median_ms"] <= page["p95_ms"]
+        assert 0 < page["sql_median_ms"] < page["median_ms"]
+        assert page["page_per_sql"] > 1
+        assert page["queries_min"] <= page["queries"] <= page["queries_max"]
+        assert page["bytes"] > 0 and page["gzip_bytes"] > 0
+    dashboard = pages["national dashboard"]
+    assert dashboard["gzip_bytes"] < dashboard["bytes"]

@@ -1,36 +1,57 @@
-"""Time the main pages and exports in-process: queries, median and p95.
+"""Time the main pages and exports in-process: queries, SQL time, median, p95.
 
 Each page is requested through Django's test client, so the time is what the
 app spends producing the response (middleware, view, queries, template),
-without network or proxy. A minimal view (/healthz) is timed in the same run
-as the yardstick, and each page is shown as a multiple of it.
+without network or proxy. The time of the queries is summed per request with
+`connection.execute_wrapper`. Two yardsticks are timed in the same run: a
+minimal view (/healthz) and a cheap page signed in (/help/), and each page
+is shown as a multiple of both. `--json` writes the figures to a file with
+the scale, the machine, the date and the row counts.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
+import os
+import platform
 import statistics
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, reset_queries
+from django.db import connection
 from django.db.models import Count
+from django.db.models.functions import Length
 from django.test import Client
+from django.utils import timezone
 
 from access.models import Membership
 from accounts.models import User
-from assessments.models import Assessment, Enrolment
+from assessments.models import Assessment, Enrolment, Evidence, ReviewEvent
+from devdata import national
 from devdata.clients import pass_second_factor
 from wards.models import Province, Ward
 
+HEALTHZ = "minimal view (/healthz)"
+SIGNED_IN = "signed-in minimal page (/help/)"
+
 
 class Command(BaseCommand):
-    help = "Print query counts and server times of the main pages and exports."
+    help = "Print query counts, SQL and server times and sizes of the main pages."
 
     def add_arguments(self, parser):
         parser.add_argument("--requests", type=int, default=30)
         parser.add_argument("--year", type=int, default=None)
+        parser.add_argument(
+            "--json",
+            type=Path,
+            default=None,
+            dest="json_path",
+            help="Also write the figures to this file.",
+        )
 
-    def handle(self, *args, requests: int, year: int | None, **options):
+    def handle(self, *args, requests: int, year: int | None, json_path, **options):
         if requests < 1:
             raise CommandError("--requests must be at least 1.")
         year = (
@@ -43,41 +64,75 @@ class Command(BaseCommand):
             raise CommandError(
                 "No enrolment: load data first (make run or bench data)."
             )
-        targets = self.targets(year)
-        rows = []
-        baseline = None
-        for label, user, url in targets:
-            client = Client(HTTP_HOST="127.0.0.1")
-            if user is not None:
-                self.log_in(client, user)
-            client.get(url)  # warm caches, templates, connections
-            queries: list[str] = []
+        pages = [self.measure(*target, requests) for target in self.targets(year)]
+        healthz, signed_in = pages[0]["median_ms"], pages[1]["median_ms"]
+        for page in pages:
+            page["per_healthz"] = _ratio(page["median_ms"], healthz)
+            page["per_signed_in"] = _ratio(page["median_ms"], signed_in)
+        report = {
+            "scale": national.loaded_scale(),
+            "date": timezone.now().isoformat(timespec="seconds"),
+            "year": year,
+            "requests": requests,
+            "machine": {
+                "cpu_count": os.cpu_count(),
+                "python": platform.python_version(),
+                "database": database_version(),
+                "platform": platform.platform(),
+            },
+            "rows": row_counts(year),
+            "pages": pages,
+        }
+        self.print_report(report)
+        if json_path is not None:
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+            json_path.write_text(_dumps(report), encoding="utf-8")
+            self.stdout.write(f"Wrote {json_path}.")
 
-            def count(execute, sql, params, many, context, queries=queries):
-                queries.append(sql)
-                return execute(sql, params, many, context)
+    def measure(self, label: str, user: User | None, url: str, requests: int):
+        """Request `url` once to warm up, then `requests` times, timed."""
+        client = Client(HTTP_HOST="127.0.0.1")
+        if user is not None:
+            self.log_in(client, user)
+        body = _body(client.get(url))  # warm caches, templates, connections
+        sql: list[float] = []
 
-            with connection.execute_wrapper(count):
-                response = client.get(url)
-            if response.status_code != 200:
-                raise CommandError(f"{url} answered {response.status_code}.")
-            times = []
+        def timed(execute, sql_text, params, many, context):
+            start = time.perf_counter()
+            try:
+                return execute(sql_text, params, many, context)
+            finally:
+                sql.append(time.perf_counter() - start)
+
+        times, sql_times, counts = [], [], []
+        with connection.execute_wrapper(timed):
             for _ in range(requests):
+                sql.clear()
                 start = time.perf_counter()
                 response = client.get(url)
-                if hasattr(response, "streaming_content"):
-                    b"".join(response.streaming_content)
+                body = _body(response)
                 times.append((time.perf_counter() - start) * 1000)
-                reset_queries()
-            median = statistics.median(times)
-            p95 = sorted(times)[max(0, round(0.95 * len(times)) - 1)]
-            if baseline is None:
-                baseline = median
-            rows.append((label, len(queries), median, p95, median / baseline))
-        self.print_table(rows, requests, year)
+                sql_times.append(sum(sql) * 1000)
+                counts.append(len(sql))
+                if response.status_code != 200:
+                    raise CommandError(f"{url} answered {response.status_code}.")
+        median, sql_median = statistics.median(times), statistics.median(sql_times)
+        return {
+            "page": label,
+            "url": url,
+            "queries": round(statistics.median(counts)),
+            "queries_min": min(counts),
+            "queries_max": max(counts),
+            "median_ms": median,
+            "p95_ms": sorted(times)[max(0, round(0.95 * len(times)) - 1)],
+            "sql_median_ms": sql_median,
+            "page_per_sql": _ratio(median, sql_median),
+            "bytes": len(body),
+            "gzip_bytes": len(gzip.compress(body, compresslevel=6)),
+        }
 
-    def targets(self, year: int):
-        national = self.user("bench-national", Membership.Role.NATIONAL_LEADER)
+    def targets(self, year: int) -> list[tuple[str, User | None, str]]:
+        national_leader = self.user("bench-national", Membership.Role.NATIONAL_LEADER)
         province, size = self.biggest_province(year)
         leader = self.user(
             "bench-leader", Membership.Role.PROVINCIAL_LEADER, province=province
@@ -85,23 +140,26 @@ class Command(BaseCommand):
         reviewer = self.user(
             "bench-reviewer", Membership.Role.REVIEWER, province=province
         )
-        enrolment = (
-            Enrolment.objects.filter(ward__province=province, year=year)
-            .order_by("ward__code")
-            .first()
-        )
-        ward = enrolment.ward
-        officer = self.user("bench-officer", Membership.Role.OFFICER, ward=ward)
+        # An official unit at every scale (copies have longer codes), so that
+        # the ward and criterion pages compare like with like.
         assessment = (
-            Assessment.objects.filter(enrolment=enrolment)
-            .order_by("-updated_at")
-            .select_related("criterion")
+            Assessment.objects.filter(
+                enrolment__ward__province=province, enrolment__year=year
+            )
+            .alias(code_length=Length("enrolment__ward__code"))
+            .filter(code_length__lt=national.COPY_CODE_LENGTH)
+            .order_by("enrolment__ward__code", "-updated_at")
+            .select_related("enrolment__ward", "criterion")
             .first()
         )
-        number = assessment.criterion.number
+        if assessment is None:
+            raise CommandError(f"No assessment in {province.name} for {year}.")
+        ward, number = assessment.enrolment.ward, assessment.criterion.number
+        officer = self.user("bench-officer", Membership.Role.OFFICER, ward=ward)
         return [
-            ("minimal view (/healthz)", None, "/healthz"),
-            ("national dashboard", national, f"/dashboard/?year={year}"),
+            (HEALTHZ, None, "/healthz"),
+            (SIGNED_IN, officer, "/help/"),
+            ("national dashboard", national_leader, f"/dashboard/?year={year}"),
             (
                 f"province dashboard ({province.name}, {size} units)",
                 leader,
@@ -112,7 +170,7 @@ class Command(BaseCommand):
             ("review queue (province)", reviewer, "/review/"),
             (
                 "export: national CSV",
-                national,
+                national_leader,
                 f"/dashboard/export/provinces.csv?year={year}",
             ),
             (
@@ -147,19 +205,97 @@ class Command(BaseCommand):
         Membership.objects.create(user=user, role=role, **scope)
         return user
 
-    def print_table(self, rows, requests: int, year: int) -> None:
-        width = max(len(row[0]) for row in rows)
+    def print_report(self, report: dict) -> None:
+        machine, rows = report["machine"], report["rows"]
         self.stdout.write(
-            f"{requests} requests per page, year {year}, database "
-            f"{connection.vendor}; times are server time in milliseconds."
+            f"Scale {report['scale']}, year {report['year']}, {report['date']}; "
+            f"{machine['cpu_count']} CPUs, Python {machine['python']}, "
+            f"{machine['database']}."
         )
-        header = ("page", "queries", "median", "p95", "× minimal")
         self.stdout.write(
-            f"{header[0]:<{width}}  {header[1]:>7}  {header[2]:>8}  {header[3]:>8}"
-            f"  {header[4]:>9}"
+            f"{rows['units']:,} units ({rows['units_in_force']:,} in force at the "
+            f"end of {report['year']}), {rows['enrolments']:,} enrolments, "
+            f"{rows['assessments']:,} assessments, {rows['evidence']:,} evidence, "
+            f"{rows['review_events']:,} review events."
         )
-        for label, queries, median, p95, ratio in rows:
+        self.stdout.write(
+            f"{report['requests']} requests per page. Milliseconds: server time "
+            "(median, p95), time in SQL per request (median); page/SQL, ×healthz, "
+            "×help: the median over that one. Body in KB, as sent and gzipped."
+        )
+        columns = [
+            ("page", "<", lambda p: p["page"]),
+            ("queries", ">", lambda p: f"{p['queries']}"),
+            ("median", ">", lambda p: f"{p['median_ms']:.1f}"),
+            ("p95", ">", lambda p: f"{p['p95_ms']:.1f}"),
+            ("SQL", ">", lambda p: f"{p['sql_median_ms']:.1f}"),
+            ("page/SQL", ">", lambda p: _times(p["page_per_sql"])),
+            ("×healthz", ">", lambda p: _times(p["per_healthz"])),
+            ("×help", ">", lambda p: _times(p["per_signed_in"])),
+            ("KB", ">", lambda p: f"{p['bytes'] / 1024:.1f}"),
+            ("gzip KB", ">", lambda p: f"{p['gzip_bytes'] / 1024:.1f}"),
+        ]
+        cells = [[name for name, _align, _cell in columns]] + [
+            [cell(page) for _name, _align, cell in columns] for page in report["pages"]
+        ]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+        for row in cells:
             self.stdout.write(
-                f"{label:<{width}}  {queries:>7}  {median:>8.1f}  {p95:>8.1f}"
-                f"  {ratio:>9.1f}"
+                "  ".join(
+                    f"{text:{align}{width}}"
+                    for text, (_name, align, _cell), width in zip(
+                        row, columns, widths, strict=True
+                    )
+                ).rstrip()
             )
+
+
+def row_counts(year: int) -> dict[str, int]:
+    return {
+        "units": Ward.objects.count(),
+        "units_in_force": Ward.objects.at_year_end(year).count(),
+        "enrolments": Enrolment.objects.count(),
+        "assessments": Assessment.objects.count(),
+        "evidence": Evidence.objects.count(),
+        "review_events": ReviewEvent.objects.count(),
+    }
+
+
+def database_version() -> str:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            return f"PostgreSQL {cursor.fetchone()[0]}"
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version}"
+    return connection.vendor
+
+
+def _body(response) -> bytes:
+    """The body as sent; a streamed one read to its end."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _times(ratio: float | None) -> str:
+    return "–" if ratio is None else f"{ratio:.1f}"
+
+
+def _dumps(report: dict) -> str:
+    def rounded(value):
+        if isinstance(value, float):
+            return round(value, 3)
+        if isinstance(value, dict):
+            return {key: rounded(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [rounded(item) for item in value]
+        return value
+
+    return json.dumps(rounded(report), ensure_ascii=False, indent=2) + "\n"
