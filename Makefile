@@ -110,25 +110,30 @@ units-check: ## Compare wards/data/ with the vietnam-provinces package (DIFFEREN
 		-r scripts/units-check-requirements.txt
 	$(UNITS_CHECK_VENV)/bin/python scripts/compare_units.py --write
 
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kieumau_bench
-bench: install ## National-scale benchmark on PostgreSQL (BENCH_DATABASE_URL).
+# SCALE=4: four times the units (copies in their provinces), in a database of
+# its own (kieumau_bench_x4); the figures go to var/bench-x4.json too.
+SCALE ?= 1
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kieumau_bench$(if $(filter 1,$(SCALE)),,_x$(SCALE))
+bench: install ## National-scale benchmark on PostgreSQL (SCALE=4: four times the units).
 	@export DATABASE_URL="$(BENCH_DATABASE_URL)" DEBUG=false DEMO_DATA_ALLOWED=true \
 		ALLOWED_HOSTS=127.0.0.1 \
 		SECRET_KEY=bench-only-secret-key-never-used-in-production SECURE_COOKIES=false \
 		SECURE_SSL_REDIRECT=false BEHIND_TLS_PROXY=false \
 		PRIVATE_MEDIA_ROOT="$(CURDIR)/var/bench-media"; \
 	$(PY) scripts/database.py create && \
-	{ $(PY) manage.py generate_national --check; status=$$?; \
+	{ $(PY) manage.py generate_national --check --scale $(SCALE); status=$$?; \
 	  if [ $$status -eq 3 ]; then echo "Starting again from an empty database."; \
 	    $(PY) scripts/database.py drop && $(PY) scripts/database.py create; \
 	  elif [ $$status -ne 0 ]; then exit $$status; fi; } && \
 	$(PY) manage.py migrate --no-input --verbosity 0 && \
-	$(PY) manage.py generate_national && \
-	$(PY) manage.py bench_pages --requests 30 && \
+	$(PY) manage.py generate_national --scale $(SCALE) && \
+	$(PY) manage.py bench_pages --requests 30 --json var/bench-x$(SCALE).json && \
 	$(PY) scripts/bench_memory.py
 
+# LOAD_ARGS: more options of scripts/load_test.py, e.g. --think 1 --officers 20.
 LOAD_SECONDS ?= 60
-load: install ## Load test under gunicorn on a throwaway PostgreSQL database.
+LOAD_ARGS ?=
+load: install ## Load test (locust, gunicorn as shipped) on a throwaway PostgreSQL database.
 	@db=kieumau_load_$$$$; \
 	export DATABASE_URL="postgres://$${PGUSER:-postgres}@$${PGHOST:-127.0.0.1}:$${PGPORT:-5432}/$$db" \
 		DEBUG=false ALLOWED_HOSTS=127.0.0.1 SECURE_COOKIES=false SECURE_SSL_REDIRECT=false \
@@ -136,7 +141,7 @@ load: install ## Load test under gunicorn on a throwaway PostgreSQL database.
 		PRIVATE_MEDIA_ROOT="$(CURDIR)/var/load-media-$$db" LOGIN_FAILURE_LIMIT=1000; \
 	$(PY) scripts/database.py create && \
 	$(PY) manage.py migrate --no-input --verbosity 0 && \
-	$(PY) scripts/load_test.py --seconds $(LOAD_SECONDS); status=$$?; \
+	$(PY) scripts/load_test.py --seconds $(LOAD_SECONDS) $(LOAD_ARGS); status=$$?; \
 	$(PY) scripts/database.py drop; rm -rf "$$PRIVATE_MEDIA_ROOT"; exit $$status
 
 FAULT_SECONDS ?= 10

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .progress import Progress
 from .querysets import (
+    DETAIL_ACTIONS,
     AssessmentQuerySet,
     EnrolmentQuerySet,
     EvidenceQuerySet,
@@ -490,6 +491,18 @@ class ReviewEvent(models.Model):
     )
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+    # The ward's province, copied (a ward never changes province, an event is
+    # never changed): a province's feed of recent steps reads its own index
+    # instead of walking the whole log (`ReviewEventQuerySet.concerning`).
+    province = models.ForeignKey(
+        "wards.Province",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        editable=False,
+        db_index=False,
+        verbose_name=_("province"),
+    )
 
     objects = ReviewEventQuerySet.as_manager()
 
@@ -500,10 +513,39 @@ class ReviewEvent(models.Model):
         indexes = [
             models.Index(fields=["assessment", "created_at"]),
             models.Index(fields=["created_at"]),
+            models.Index(
+                fields=["province", "created_at"],
+                condition=~models.Q(action__in=DETAIL_ACTIONS),
+                name="reviewevent_province_feed",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} — {self.assessment}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.province_id is None and self.assessment_id is not None:
+            self.province_id = province_of_assessment(self.assessment_id)
+        super().save(*args, **kwargs)
+
+
+def province_of_assessment(assessment_id: int) -> int:
+    return Assessment.objects.values_list(
+        "enrolment__ward__province_id", flat=True
+    ).get(pk=assessment_id)
+
+
+def fill_event_provinces() -> int:
+    """Give events written without their province (bulk writes, archives
+    from before it was kept) the province of their ward."""
+    missing = ReviewEvent.objects.filter(province=None)
+    return missing.update(
+        province=models.Subquery(
+            Assessment.objects.filter(pk=models.OuterRef("assessment_id")).values(
+                "enrolment__ward__province_id"
+            )[:1]
+        )
+    )
 
 
 class Quota(models.Model):

@@ -204,10 +204,21 @@ class ReviewEventQuerySet(ScopedQuerySet):
     ward_path = "assessment__enrolment__ward__"
 
     def concerning(self, user: Any) -> ReviewEventQuerySet:
-        """Recent events in the user's scope that others did, newest first."""
+        """Recent events in the user's scope that others did, newest first.
+
+        A scope of whole provinces reads the events' own province, on the
+        feed's index: a province with no recent event would otherwise walk
+        the whole log looking for one.
+        """
+        scope = scope_of(user)
+        if scope.province_ids and not (
+            scope.nationwide or scope.ward_ids or scope.contributes
+        ):
+            events = self.filter(province__in=scope.province_ids)
+        else:
+            events = self.visible_to(user)
         return (
-            self.visible_to(user)
-            .exclude(actor=user)
+            events.exclude(actor=user)
             # Claims and each file added are detail; the feed is for steps.
             .exclude(action__in=DETAIL_ACTIONS)
             .order_by("-created_at", "-pk")

@@ -690,6 +690,7 @@ def _transition(
             tally.changed(enrolment, locked, from_status)
         event = ReviewEvent.objects.create(
             assessment=locked,
+            province_id=locked.enrolment.ward.province_id,
             actor=actor,
             action=action,
             from_status=from_status,

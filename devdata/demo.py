@@ -51,6 +51,7 @@ from assessments.models import (
     ReuseAllowed,
     ReviewEvent,
     evidence_path,
+    fill_event_provinces,
 )
 from assessments.services import import_criteria_file
 from criteria.fileformat import ILLUSTRATIVE_SET
@@ -210,6 +211,7 @@ def load_demo(
     # Last: the bells, as the worker would fill them from all of the above.
     load_calendar(this_year)
     tally.recount()
+    fill_event_provinces()
 
 
 def _enrol(plan: Plan, ward: Ward, year: DemoYear, criteria_set, size: int):

@@ -347,6 +347,10 @@ def generate(
                     decided,
                 )
             )  # noqa: E501
+    province_of = {
+        pk: ward_of[enrolment_id].province_id
+        for (enrolment_id, _criterion_id), (pk, _status, _at) in ids.items()
+    }
     _copy(
         Evidence,
         ["assessment_id", "file", "original_name", "content_type", "size", "sha256",
@@ -357,8 +361,8 @@ def generate(
     _copy(
         ReviewEvent,
         ["assessment_id", "actor_id", "action", "from_status", "to_status", "comment",
-         "created_at"],
-        event_rows,
+         "created_at", "province_id"],
+        ((*row, province_of[row[0]]) for row in event_rows),
     )  # fmt: skip
     # The stored progress counts and dashboard tallies, which bulk writes skip.
     recount()

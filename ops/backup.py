@@ -33,7 +33,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Model
 
-from assessments.models import stored_files
+from assessments.models import fill_event_provinces, stored_files
 from assessments.tally import recount
 from core.collation import fold
 from wards.models import NATIONWIDE_MERGER, Province
@@ -385,6 +385,7 @@ def restore(path: Path) -> dict:
                 # The dashboards' tallies are not in the archive; an archive
                 # from before they were stored has no counts on its enrolments.
                 recount()
+                fill_event_provinces()  # archives from before events had one
                 restored = counts()
                 if not _agree(manifest, restored):
                     raise BackupError(

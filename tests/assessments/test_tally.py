@@ -294,3 +294,30 @@ def test_concurrent_transitions_keep_the_counts(province):
     exact()
     assert levels(track="ministry") == {(5, enrolments[1].set_size): 3}
     assert levels(track="province") == {(5, enrolments[0].set_size): 1}
+
+
+@pytest.mark.django_db
+def test_a_provinces_feed_reads_the_events_own_province(
+    enrolment, officer, reviewer, province
+):
+    """Each event keeps its ward's province; a provincial reviewer's feed of
+    recent steps is read by it (and says the same as the ward path)."""
+    from assessments.models import ReviewEvent
+    from tests.factories import ProvinceFactory
+
+    assessment = enrolment.assessments.first()
+    add_file(assessment, officer)
+    workflow.submit(assessment, actor=officer)
+    elsewhere = ProvinceFactory(code="46")
+    other = EnrolmentFactory(ward=WardFactory(province=elsewhere))
+    other_officer = officer_of(other)
+    add_file(other.assessments.first(), other_officer, name="o.pdf")
+    workflow.submit(other.assessments.first(), actor=other_officer)
+    assert set(ReviewEvent.objects.values_list("province", flat=True)) == {
+        province.pk,
+        elsewhere.pk,
+    }
+    feed = ReviewEvent.objects.recent_for(reviewer)
+    assert [(e.action, e.province_id) for e in feed] == [("submit", province.pk)]
+    quiet = member(Role.REVIEWER, province=ProvinceFactory(code="99"))
+    assert ReviewEvent.objects.recent_for(quiet) == []

@@ -495,6 +495,8 @@ def as_format_5(archive_path, out_path) -> None:
         if row["model"] == "evidence.enrolment":
             for name in tally.COUNTERS:
                 row["fields"].pop(name)
+        if row["model"] == "evidence.reviewevent":
+            row["fields"].pop("province")
     manifest["format"] = 5
     manifest["counts"] = {
         label: count
@@ -545,6 +547,11 @@ def test_an_archive_of_the_version_before_indicators_restores(
     # Nor had they stored progress: it is counted when they are restored.
     assert tally.recount(fix=False).differences == 0
     assert Enrolment.objects.get(ward=dossiers.ward).submitted_criteria == 1
+    # Nor a province on each event: it is filled in, for the feeds.
+    assert not ReviewEvent.objects.filter(province=None).exists()
+    assert set(ReviewEvent.objects.values_list("province__code", flat=True)) == {
+        dossiers.ward.province.code
+    }
     call_command("flush", interactive=False, verbosity=0)
     fresh_media(settings, tmp_path / "fresh-media-2")
     call_command("restore", str(archive), verbosity=0)
