@@ -134,9 +134,7 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
     # A page of the ranking, then that page's details (their subqueries
     # would otherwise run for every ward before the sort).
     paginator = Paginator(
-        dashboards.ranked(enrolments, group=filters.group).values_list(
-            "pk", flat=True
-        ),
+        dashboards.ranked(enrolments, group=filters.group).values_list("pk", flat=True),
         WARDS_PER_PAGE,
     )
     paginator.count = len(standings)  # the same rows: no COUNT(*) query
