@@ -5,6 +5,8 @@ from django.db import migrations, models
 
 
 def count(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET LOCAL statement_timeout = 0")
     from assessments.tally import recount
 
     recount(apps=apps)

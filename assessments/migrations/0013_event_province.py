@@ -7,6 +7,9 @@ from django.db import migrations, models
 
 def fill(apps, schema_editor):
     """Each event's province: its ward's, in one UPDATE."""
+    if schema_editor.connection.vendor == "postgresql":
+        # Every event of the country at once: longer than a web request may.
+        schema_editor.execute("SET LOCAL statement_timeout = 0")
     ReviewEvent = apps.get_model("evidence", "ReviewEvent")
     Assessment = apps.get_model("evidence", "Assessment")
     ReviewEvent.objects.filter(province=None).update(
