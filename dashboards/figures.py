@@ -245,10 +245,33 @@ def province_rows(
     rows = sorted(by_province.values(), key=lambda r: vi_key(r["ward__province__name"]))
     for row in rows:
         row["oldest_days"] = _days_since(oldest_of.get(row["ward__province_id"]))
-        row["mean"] = row.pop("ratio_sum") / row["enrolled"]
+        # Rounded: a sum of floats depends on the order of the rows.
+        row["mean"] = round(row.pop("ratio_sum") / row["enrolled"], 9)
         row["mean_percent"] = round(100 * row["mean"])
         row["bands"] = _bands(row)
         row["bar"] = band_bar(row["bands"])
+    return rows
+
+
+def with_oldest(
+    rows: list[dict], year: int, *, provinces: list[int], track: str = ""
+) -> list[dict]:
+    """Each province row gets how long its oldest criterion has waited for
+    review, from the stored tally by day (`provinces` as `tallied_provinces`
+    gives them, [] for all)."""
+    tallies = WaitingTally.objects.filter(year=year, criteria__gt=0)
+    if provinces:
+        tallies = tallies.filter(province__in=provinces)
+    if track:
+        tallies = tallies.filter(track=track)
+    oldest = dict(
+        tallies.values("province")
+        .annotate(day=Min("day"))
+        .values_list("province", "day")
+        .order_by()
+    )
+    for row in rows:
+        row["oldest_days"] = _days_since(oldest.get(row["ward__province_id"]))
     return rows
 
 
@@ -570,7 +593,7 @@ def heatmap(enrolments, *, group: str = "") -> dict:
         assessments = assessments.filter(criterion__group__code=group)
     cells: dict[int, dict[int, str]] = {}
     numbers: set[int] = set()
-    for enrolment_id, number, status in assessments.values_list(
+    for enrolment_id, number, status in assessments.order_by().values_list(
         "enrolment_id", "criterion__number", "status"
     ):
         cells.setdefault(enrolment_id, {})[number] = status

@@ -303,9 +303,17 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         )
     enrolments = enrolments_for(request.user, filters)
     if table == "provinces":
-        rows = dashboards.with_quotas(
-            dashboards.province_rows(enrolments, group=filters.group), filters.year
+        # From the stored tallies where they apply, as the national page.
+        provinces = dashboards.tallied_provinces(request.user, filters)
+        levels = dashboards.tallied(request.user, filters)
+        rows = dashboards.province_rows(
+            enrolments, group=filters.group, progress=levels, oldest=levels is None
         )
+        if provinces is not None:
+            dashboards.with_oldest(
+                rows, filters.year, provinces=provinces, track=filters.track
+            )
+        rows = dashboards.with_quotas(rows, filters.year)
         headers, data = exports.province_table(rows)
         title = _("Provinces")
     elif table == "wards":

@@ -71,6 +71,12 @@ def test_the_tallies_say_what_the_wards_say(country, track, where):
         [dict(r) for r in rows], enrolments, 2026, provinces=provinces, track=track
     )
     assert late == figures.with_late([dict(r) for r in rows], enrolments, 2026)
+    # The export's oldest waiting, from the tally by day, as counted.
+    oldest = figures.with_oldest(
+        [dict(r) for r in rows], 2026, provinces=provinces, track=track
+    )
+    counted = figures.province_rows(enrolments, progress=one_by_one)
+    assert [r["oldest_days"] for r in oldest] == [r["oldest_days"] for r in counted]
     if where == "country" and track != "ministry":
         hue = next(r for r in late if r["ward__province__code"] == "46")
         assert hue["late_reviews"] == 4 and hue["oldest_days"] == 40
