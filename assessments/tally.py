@@ -55,11 +55,15 @@ def _models(apps: Any = None):
     )
 
 
-def _level(enrolment: Any, *, stage: str | None = None) -> LevelKey:
+def _level(
+    enrolment: Any, *, stage: str | None = None, track: str | None = None
+) -> LevelKey:
+    """The tally row `enrolment` counts in (or would, with another stage or
+    track)."""
     return (
         enrolment.year,
         enrolment.ward.province_id,
-        enrolment.track,
+        track or enrolment.track,
         stage or enrolment.stage,
         enrolment.set_size,
         enrolment.approved_criteria,
@@ -162,7 +166,7 @@ def retracked(enrolment: Any, old_track: str) -> None:
         return
     _Enrolment, Assessment, *_ = _models()
     levels: Deltas = {}
-    _count_in(levels, _with(enrolment, track=old_track), -1)
+    _count_in(levels, enrolment, -1, track=old_track)
     _count_in(levels, enrolment, 1)
     criteria: Deltas = {}
     waiting: Deltas = {}
@@ -236,16 +240,6 @@ def _locked(Enrolment: Any, ids: Iterable[int]) -> list[Any]:
         .select_related("ward")
         .order_by("pk")
     )
-
-
-def _with(enrolment: Any, **fields: Any) -> Any:
-    """A copy of `enrolment` with other field values, for its former key."""
-    copy = type(enrolment)(**{f.attname: getattr(enrolment, f.attname) for f in
-                              enrolment._meta.concrete_fields})  # fmt: skip
-    copy.ward = enrolment.ward
-    for name, value in fields.items():
-        setattr(copy, name, value)
-    return copy
 
 
 def _apply(levels: Deltas, criteria: Deltas, waiting: Deltas | None = None) -> None:
