@@ -160,13 +160,7 @@ def point_map(
             f"{html.escape(spot.name)}: {spot.progress.label}</title></circle>"
         )
     labels = band_labels()
-    dots = "".join(
-        f'<g class="band-{band}">{"".join(circles)}</g>'
-        for band, circles in groups.items()
-        if circles
-    )
-    if placed:
-        dots += _landmarks(projection, landmarks)  # on top, to stay legible
+    dots = _layers(groups, projection, landmarks if placed else ())
     return PointMap(
         width=projection.width,
         height=projection.height,
@@ -226,13 +220,7 @@ def province_map(
             f"<title>{html.escape(title)}</title></circle>"
         )
     labels = band_labels()
-    dots = "".join(
-        f'<g class="band-{band} provinces">{"".join(circles)}</g>'
-        for band, circles in groups.items()
-        if circles
-    )
-    if placed:
-        dots += _landmarks(projection, landmarks)
+    dots = _layers(groups, projection, landmarks if placed else (), kind=" provinces")
     return PointMap(
         width=projection.width,
         height=projection.height,
@@ -248,6 +236,19 @@ def province_map(
         ],
         of_provinces=True,
     )
+
+
+def _layers(
+    groups: dict[str, list[str]], projection: Projection, landmarks, *, kind: str = ""
+) -> str:
+    """The circles grouped by band (the group carries the colour's class),
+    then the landmarks on top, to stay legible."""
+    dots = "".join(
+        f'<g class="band-{band}{kind}">{"".join(circles)}</g>'
+        for band, circles in groups.items()
+        if circles
+    )
+    return dots + _landmarks(projection, landmarks)
 
 
 def _radius(projection: Projection, count: int) -> int:
