@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.utils.translation import gettext as _
 
 LOGIN_AT = "kieumau_login_at"
+RENEWED_AT = "kieumau_renewed_at"
 
 
 def remember_session(sender, request, user, **kwargs) -> None:
@@ -42,10 +43,14 @@ def cycle_session_key(request) -> None:
 
 
 class SessionLimitsMiddleware:
-    """End a session older than SESSION_ABSOLUTE_SECONDS, however active.
+    """End a session older than SESSION_ABSOLUTE_SECONDS, however active, and
+    keep an active one alive.
 
-    The idle timeout is Django's own: SESSION_COOKIE_AGE, renewed on each
-    request (SESSION_SAVE_EVERY_REQUEST).
+    The idle timeout is Django's own expiry, SESSION_COOKIE_AGE from the
+    last save. Saving on every request would write the session row on every
+    page; it is renewed instead once SESSION_RENEW_SECONDS have passed since
+    the last renewal. A session then ends after SESSION_COOKIE_AGE without a
+    request (at most a minute sooner), and most pages write nothing.
     """
 
     def __init__(self, get_response):
@@ -61,4 +66,8 @@ class SessionLimitsMiddleware:
                     request, _("Your session has ended. Please log in again.")
                 )
                 return redirect_to_login(request.get_full_path())
+            renewed = request.session.get(RENEWED_AT, started)
+            now = int(time.time())
+            if now - renewed >= settings.SESSION_RENEW_SECONDS:
+                request.session[RENEWED_AT] = now  # saved, expiry moved on
         return self.get_response(request)

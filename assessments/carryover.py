@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access.scope import scope_of
@@ -66,6 +65,57 @@ def _key(criterion: Criterion) -> tuple[int, str]:
     return (criterion.number, criterion.title.strip())
 
 
+def _matches(
+    enrolment: Enrolment, assessments: Iterable[Assessment] | None
+) -> tuple[list[Assessment], dict[int, Assessment]]:
+    """This year's open criteria that may carry over (those of
+    `assessments` if given), and for each, by its pk, last year's approved
+    assessment it may carry from."""
+    if enrolment.is_frozen:
+        return [], {}
+    earlier = previous_enrolment(enrolment)
+    if earlier is None:
+        return [], {}
+    wanted = Assessment.objects.filter(
+        enrolment=enrolment, status__in=OPEN_STATUSES
+    ).exclude(criterion__assessed=Assessed.YEAR_END)
+    if assessments is not None:
+        wanted = wanted.filter(pk__in=[a.pk for a in assessments])
+    current = list(wanted.select_related("criterion").order_by("criterion__number"))
+    if not current:
+        return [], {}
+    previous = list(
+        Assessment.objects.filter(
+            enrolment=earlier, status=Assessment.Status.APPROVED
+        ).select_related("criterion")
+    )
+    same_set = earlier.criteria_set_id == enrolment.criteria_set_id
+    by_criterion = {a.criterion_id: a for a in previous}
+    by_key = {_key(a.criterion): a for a in previous}
+    matched: dict[int, Assessment] = {}
+    for assessment in current:
+        match = (
+            by_criterion.get(assessment.criterion_id)
+            if same_set
+            else by_key.get(_key(assessment.criterion))
+        )
+        if match is not None:
+            matched[assessment.pk] = match
+    return current, matched
+
+
+def _present(matched: dict[int, Assessment]) -> dict[int, set[str]]:
+    """The contents (SHA-256) already in each matched dossier of this year."""
+    present: dict[int, set[str]] = {}
+    for assessment_id, sha256 in (
+        Evidence.objects.current()
+        .filter(assessment__in=list(matched))
+        .values_list("assessment_id", "sha256")
+    ):
+        present.setdefault(assessment_id, set()).add(sha256)
+    return present
+
+
 def offers(
     enrolment: Enrolment,
     *,
@@ -85,37 +135,7 @@ def offers(
     a year's figures) cannot stand for this year's. With `assessments`, only
     those are considered.
     """
-    today = today or timezone.localdate()
-    if enrolment.is_frozen:
-        return []
-    earlier = previous_enrolment(enrolment)
-    if earlier is None:
-        return []
-    wanted = Assessment.objects.filter(
-        enrolment=enrolment, status__in=OPEN_STATUSES
-    ).exclude(criterion__assessed=Assessed.YEAR_END)
-    if assessments is not None:
-        wanted = wanted.filter(pk__in=[a.pk for a in assessments])
-    current = list(wanted.select_related("criterion").order_by("criterion__number"))
-    if not current:
-        return []
-    previous = list(
-        Assessment.objects.filter(
-            enrolment=earlier, status=Assessment.Status.APPROVED
-        ).select_related("criterion")
-    )
-    same_set = earlier.criteria_set_id == enrolment.criteria_set_id
-    by_criterion = {a.criterion_id: a for a in previous}
-    by_key = {_key(a.criterion): a for a in previous}
-    matched: dict[int, Assessment] = {}
-    for assessment in current:
-        match = (
-            by_criterion.get(assessment.criterion_id)
-            if same_set
-            else by_key.get(_key(assessment.criterion))
-        )
-        if match is not None:
-            matched[assessment.pk] = match
+    current, matched = _matches(enrolment, assessments)
     if not matched:
         return []
     items: dict[int, list[Evidence]] = {}
@@ -125,13 +145,7 @@ def offers(
         .order_by("uploaded_at", "pk")
     ):
         items.setdefault(item.assessment_id, []).append(item)
-    present: dict[int, set[str]] = {}
-    for assessment_id, sha256 in (
-        Evidence.objects.current()
-        .filter(assessment__in=list(matched))
-        .values_list("assessment_id", "sha256")
-    ):
-        present.setdefault(assessment_id, set()).add(sha256)
+    present = _present(matched)
     found = []
     for assessment in current:
         match = matched.get(assessment.pk)
@@ -153,8 +167,24 @@ def may_carry_over(user: Any, enrolment: Enrolment) -> bool:
 
 def offers_count(enrolment: Enrolment, *, today: dt.date | None = None) -> int:
     """How many criteria of `enrolment` have evidence to carry over, for a
-    notification such as "12 criteria have evidence you can carry over"."""
-    return len(offers(enrolment, today=today))
+    notice such as "12 criteria have evidence you can carry over": what
+    `offers` finds, read as contents only, not as files."""
+    _current, matched = _matches(enrolment, None)
+    if not matched:
+        return 0
+    valid: dict[int, set[str]] = {}
+    for assessment_id, sha256 in (
+        Evidence.objects.filter(assessment__in=list(matched.values()))
+        .still_valid(today)
+        .values_list("assessment_id", "sha256")
+    ):
+        valid.setdefault(assessment_id, set()).add(sha256)
+    present = _present(matched)
+    return sum(
+        1
+        for pk, match in matched.items()
+        if valid.get(match.pk, set()) - present.get(pk, set())
+    )
 
 
 def carry_over(

@@ -19,6 +19,7 @@ urlpatterns = [
     path("wards/", wards.ward_list, name="ward_list"),
     path("wards/search/", wards.unit_search, name="unit_search"),
     path("wards/<str:code>/", wards.ward_detail, name="ward_detail"),
+    path("wards/<str:code>/history/", wards.ward_history, name="ward_history"),
     path("wards/<str:code>/dossier/", wards.ward_dossier, name="ward_dossier"),
     path(
         "wards/<str:code>/dossier.zip",

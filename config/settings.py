@@ -157,7 +157,10 @@ AXES_VERBOSE = False
 # Sessions end after SESSION_IDLE_MINUTES without a request, and in any case
 # SESSION_MAX_HOURS after login.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Renewed (written) at most once a minute while in use, not on every request:
+# see accounts.sessions.SessionLimitsMiddleware.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = 60
 SESSION_ENGINE = "accounts.session_store"
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_MAX_HOURS", default=10) * 3600
 

@@ -60,7 +60,8 @@ def test_the_app_serves_again_when_the_database_is_back(client, enrolment):
 
 
 @pytest.mark.django_db
-def test_an_outage_while_the_session_is_saved_is_a_503(client, monkeypatch):
+def test_an_outage_while_the_session_is_saved_is_a_503(client, monkeypatch, settings):
+    settings.SESSION_RENEW_SECONDS = 0  # every request renews the session
     client.raise_request_exception = False
     client.force_login(member(Membership.Role.NATIONAL_LEADER))
     assert client.get("/wards/").status_code == 200

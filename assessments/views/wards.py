@@ -25,6 +25,10 @@ from ..models import Assessment, Enrolment, Evidence, ReviewEvent
 from ..querysets import count_of
 
 WARDS_PER_PAGE = 50
+# A ward's page shows its latest steps; the whole year is on its history page.
+TIMELINE_ON_PAGE = 30
+RECENT_EVENTS = 8
+HISTORY_PER_PAGE = 100
 
 
 @require_GET
@@ -168,18 +172,17 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
         if not enrolment.is_frozen:
             assessment.due = dates.due_of(assessment, today)
     counts = Counter(a.status for a in assessments)
-    # The ward's history, by the ids of its assessments: PostgreSQL then
-    # reads the few events of this ward instead of walking the whole log.
-    timeline = list(
-        ReviewEvent.objects.filter(assessment_id__in=[a.pk for a in assessments])
-        .exclude(action=ReviewEvent.Action.CLAIM)
-        .select_related("actor", "assessment__criterion")
-        .prefetch_related(people.with_units("actor"))
-        .order_by("-created_at", "-pk")
-    )
-    for event in timeline:
+    history = _history(enrolment, [a.pk for a in assessments])
+    # One more than shown: whether there are more, without counting them.
+    timeline = list(history[: TIMELINE_ON_PAGE + 1])
+    more = len(timeline) > TIMELINE_ON_PAGE
+    timeline = timeline[:TIMELINE_ON_PAGE]
+    recent = [e for e in timeline if e.actor_id != request.user.pk][:RECENT_EVENTS]
+    if len(recent) < RECENT_EVENTS and more:
+        # The page's own officer did most of it: others' steps lie further back.
+        recent = list(history.exclude(actor=request.user)[:RECENT_EVENTS])
+    for event in timeline + recent:
         event.assessment.enrolment = enrolment  # known already: no query, no join
-    recent = [e for e in timeline if e.actor_id != request.user.pk][:8]
     ward = enrolment.ward
     lineage = list(
         UnitChange.objects.filter(
@@ -216,7 +219,39 @@ def ward_detail(request: HttpRequest, code: str) -> HttpResponse:
             "years": years,
             "recent_events": recent,
             "timeline": timeline,
+            "more_events": more,
         },
+    )
+
+
+def _history(enrolment: Enrolment, assessment_ids: list[int]):
+    """The ward's year, newest first, by the ids of its assessments:
+    PostgreSQL then reads the few events of this ward instead of walking the
+    whole log. Claims (a reviewer taking a criterion) are left out."""
+    return (
+        ReviewEvent.objects.filter(assessment_id__in=assessment_ids)
+        .exclude(action=ReviewEvent.Action.CLAIM)
+        .select_related("actor", "assessment__criterion")
+        .prefetch_related(people.with_units("actor"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+@require_GET
+@login_required
+def ward_history(request: HttpRequest, code: str) -> HttpResponse:
+    """A ward's year, event by event, a page of events at a time."""
+    enrolment, _years = _enrolment_or_404(request, code)
+    ids = list(enrolment.assessments.values_list("pk", flat=True))
+    page = Paginator(_history(enrolment, ids), HISTORY_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    for event in page.object_list:
+        event.assessment.enrolment = enrolment  # known already: no query, no join
+    return render(
+        request,
+        "assessments/ward_history.html",
+        {"enrolment": enrolment, "ward": enrolment.ward, "page": page},
     )
 
 

@@ -91,6 +91,7 @@ MATRIX = {
     "ward_detail": ("GET", "/wards/{ward}/", expect(READERS)),
     # Everyone may search; the results are what their scope covers.
     "unit_search": ("GET", "/wards/search/?q={ward}", expect(EVERYONE)),
+    "ward_history": ("GET", "/wards/{ward}/history/", expect(READERS)),
     "ward_dossier": ("GET", "/wards/{ward}/dossier/", expect(READERS)),
     "ward_dossier_zip": ("GET", "/wards/{ward}/dossier.zip", expect(READERS)),
     "ward_dossier_pdf": ("GET", "/wards/{ward}/dossier.pdf", expect(READERS)),

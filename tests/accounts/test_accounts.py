@@ -1,3 +1,4 @@
+import datetime as dt
 import time
 
 import pytest
@@ -6,13 +7,16 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.models import Membership
 from accounts.client_address import client_address
 from accounts.second_factor import current_code
-from accounts.sessions import LOGIN_AT
+from accounts.sessions import LOGIN_AT, RENEWED_AT
 from tests.factories import UserFactory, member
 from wards.models import Ward
 
@@ -150,10 +154,37 @@ def test_login_gives_a_new_session_key_and_logout_ends_it(client, officer):
 
 
 def test_sessions_end_when_idle(client, officer, settings):
-    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_COOKIE_AGE <= 3600
+    assert settings.SESSION_COOKIE_AGE <= 3600
     log_in(client, officer.username)
     Session.objects.update(expire_date="2000-01-01T00:00:00Z")
     assert client.get("/wards/")["Location"].startswith("/accounts/login/")
+
+
+def test_an_active_session_is_renewed_once_a_minute_not_on_every_page(
+    client, officer, settings
+):
+    log_in(client, officer.username)
+    key = client.session.session_key
+    soon = timezone.now() + dt.timedelta(seconds=10)
+    Session.objects.filter(pk=key).update(expire_date=soon)
+    # Read just after logging in: the session row is not written.
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/wards/").status_code == 200
+    assert not [q for q in queries if q["sql"].startswith("UPDATE")]
+    assert Session.objects.get(pk=key).expire_date == soon
+    # A minute on, the same read moves the expiry a whole idle time ahead.
+    session = client.session
+    session[RENEWED_AT] = int(time.time()) - settings.SESSION_RENEW_SECONDS
+    session.save()
+    Session.objects.filter(pk=key).update(expire_date=soon)
+    assert client.get("/wards/").status_code == 200
+    expires = Session.objects.get(pk=key).expire_date
+    assert expires > timezone.now() + dt.timedelta(
+        seconds=settings.SESSION_COOKIE_AGE - 5
+    )
+    assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == (
+        settings.SESSION_COOKIE_AGE
+    )
 
 
 def test_sessions_end_after_their_absolute_lifetime(client, officer, settings):

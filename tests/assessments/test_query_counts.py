@@ -94,17 +94,17 @@ PAGES = {
     # the year's calendar (one query); the dossier and the criterion, the
     # criterion's conversation (one), and its indicators and the ward's
     # figures of them (two).
-    "ward list": ("national", "/wards/?year=2025", "/wards/?year=2026", 14),
-    "ward page": ("national", "/wards/few/", "/wards/many/", 16),
-    "dossier": ("national", "/wards/few/dossier/", "/wards/many/dossier/", 16),
+    "ward list": ("national", "/wards/?year=2025", "/wards/?year=2026", 11),
+    "ward page": ("national", "/wards/few/", "/wards/many/", 13),
+    "dossier": ("national", "/wards/few/dossier/", "/wards/many/dossier/", 13),
     # The criterion, to those above the ward: other wards holding its files
     # (one query; the allowances only when some do: none here).
-    "criterion": ("national", "/wards/few/2026/1/", "/wards/many/2026/1/", 16),
+    "criterion": ("national", "/wards/few/2026/1/", "/wards/many/2026/1/", 13),
     # Who claimed the queue's items, and who did the recent events: 2 queries;
     # the reviewer's province and what it was formed from: 1.
     # Which items have a file also in other wards: 2 (their files, then the
     # same contents elsewhere; a third for the allowances when found).
-    "review queue": ("reviewer", "/review/?ward=few", "/review/?ward=many", 19),
+    "review queue": ("reviewer", "/review/?ward=few", "/review/?ward=many", 16),
 }
 
 

@@ -1,4 +1,7 @@
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from tests.factories import UserFactory
 
@@ -156,3 +159,54 @@ def test_list_filters_do_not_hide_a_ward_page(client, national, enrolment):
     for query in [{"track": other_track}, {"province": "99"}]:
         assert client.get(url, query).status_code == 200, query
         assert client.get(url + "dossier/", query).status_code == 200, query
+
+
+def test_a_long_year_shows_its_latest_steps_and_the_rest_a_page_away(
+    client, officer, reviewer, enrolment
+):
+    """A busy ward's page carries its latest steps, not the whole year; the
+    year's history pages through all of them, newest first."""
+    from assessments.models import ReviewEvent
+    from assessments.views.wards import HISTORY_PER_PAGE, TIMELINE_ON_PAGE
+
+    first = enrolment.assessments.order_by("criterion__number").first()
+    start = timezone.now() - dt.timedelta(days=10)
+    total = HISTORY_PER_PAGE + 5
+    # The reviewer's comments, then the officer's own steps (the latest).
+    ReviewEvent.objects.bulk_create(
+        ReviewEvent(
+            assessment=first,
+            actor=reviewer if n < 10 else officer,
+            action=ReviewEvent.Action.RETURN if n < 10 else "add_evidence",
+            from_status="submitted" if n < 10 else "in_progress",
+            to_status="returned" if n < 10 else "in_progress",
+            comment=f"step {n}",
+            created_at=start + dt.timedelta(minutes=n),
+        )
+        for n in range(total)
+    )
+    client.force_login(officer)
+    page = client.get(f"/wards/{enrolment.ward.code}/")
+    shown = page.context["timeline"]
+    assert [e.comment for e in shown[:2]] == [f"step {total - 1}", f"step {total - 2}"]
+    assert len(shown) == TIMELINE_ON_PAGE and page.context["more_events"]
+    assert f"{TIMELINE_ON_PAGE} sự kiện gần nhất" in page.text
+    assert f"/wards/{enrolment.ward.code}/history/?year={enrolment.year}" in page.text
+    # Others' steps are still "recent", though the officer's own came after.
+    recent = page.context["recent_events"]
+    assert [e.comment for e in recent] == [f"step {n}" for n in range(9, 1, -1)]
+
+    history = client.get(f"/wards/{enrolment.ward.code}/history/?year={enrolment.year}")
+    assert history.status_code == 200
+    assert len(history.context["page"].object_list) == HISTORY_PER_PAGE
+    assert f"Sự kiện 1–{HISTORY_PER_PAGE} trong {total}" in history.text
+    rest = client.get(
+        f"/wards/{enrolment.ward.code}/history/?year={enrolment.year}&page=2"
+    )
+    assert [e.comment for e in rest.context["page"].object_list] == [
+        f"step {n}" for n in range(4, -1, -1)
+    ]
+    # A page past the end is the last page, not an error.
+    assert (
+        client.get(f"/wards/{enrolment.ward.code}/history/?page=99").status_code == 200
+    )

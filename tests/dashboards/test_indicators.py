@@ -352,10 +352,10 @@ def sizes(module_db):
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        ("/dashboard/{province}/indicators/?indicator=clearance_rate", 13),
-        ("/dashboard/{province}/indicators/?indicator=social_order_crimes", 13),
-        # The export's 12, + one query for the figures of every indicator.
-        ("/dashboard/export/wards.csv?province={province}", 13),
+        ("/dashboard/{province}/indicators/?indicator=clearance_rate", 10),
+        ("/dashboard/{province}/indicators/?indicator=social_order_crimes", 10),
+        # The export's 9, + one query for the figures of every indicator.
+        ("/dashboard/export/wards.csv?province={province}", 10),
     ],
 )
 @pytest.mark.parametrize("province", ["70", "80"])

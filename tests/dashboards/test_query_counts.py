@@ -57,22 +57,22 @@ PAGES = [
     # + the year's calendar, + the reviews past their deadline with the
     # oldest waiting, and the expiring evidence by province (and the wards
     # late with evidence, once some was due)
-    ("/dashboard/", NATIONAL, 16),
-    ("/dashboard/trend/", NATIONAL, 11),  # + the provinces of the year to choose
-    ("/dashboard/export/provinces.csv", NATIONAL, 11),
-    ("/dashboard/export/provinces.xlsx", NATIONAL, 11),
+    ("/dashboard/", NATIONAL, 13),
+    ("/dashboard/trend/", NATIONAL, 8),  # + the provinces of the year to choose
+    ("/dashboard/export/provinces.csv", NATIONAL, 8),
+    ("/dashboard/export/provinces.xlsx", NATIONAL, 8),
     # A province's pages also read what it was formed from (one query).
     # + the heat map legend, + the quota, registrations and recognition (3),
     # + the year's calendar (for the wards late with evidence); the wards'
     # stored progress (map and summary), then a page of the ranking and that
     # page's details
-    ("/dashboard/{province}/", "year=2026", 19),
+    ("/dashboard/{province}/", "year=2026", 16),
     # + the indicators of the sets in use (none here: each one adds a query,
     # see tests/dashboards/test_indicators.py)
-    ("/dashboard/export/wards.xlsx", PROVINCE, 12),
-    ("/dashboard/export/heatmap.csv", PROVINCE, 12),
-    ("/dashboard/export/pipeline.csv", PROVINCE, 11),
-    ("/dashboard/trend/", PROVINCE, 13),
+    ("/dashboard/export/wards.xlsx", PROVINCE, 9),
+    ("/dashboard/export/heatmap.csv", PROVINCE, 9),
+    ("/dashboard/export/pipeline.csv", PROVINCE, 8),
+    ("/dashboard/trend/", PROVINCE, 10),
 ]
 
 

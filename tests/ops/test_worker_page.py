@@ -197,7 +197,7 @@ def test_the_page_costs_the_same_queries_however_many_jobs_and_runs(
 
     # 8 for the request itself: the session (read, then saved in a savepoint),
     # the user, the second factor, the scope's memberships; 7 for the figures.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(12):
         response = staff_client.get(URL)
 
     assert len(response.context["jobs"]) == rows

@@ -489,19 +489,19 @@ def test_a_long_list_is_cut_and_points_to_the_whole_queue(db, client, world):
     [
         # 7, then the criteria, their indicators, the figures, the calendar,
         # and the conversations that end with a question (none here).
-        ("officer:few", 12),
-        ("officer:many", 12),
+        ("officer:few", 9),
+        ("officer:many", 9),
         # 9, then the queue and the calendar.
-        ("reviewer:2", 11),
-        ("reviewer:60", 11),
+        ("reviewer:2", 8),
+        ("reviewer:60", 8),
         # 8, then the wards to propose, the calendar, the late reviews and
         # the proposals.
-        ("leader", 12),
+        ("leader", 9),
         # 7, then the proposals.
-        ("ministry", 8),
+        ("ministry", 5),
         # 7, then the provinces without a quota, the calendar and the count
         # of the Ministry's proposals.
-        ("national", 10),
+        ("national", 7),
     ],
 )
 def test_the_page_costs_a_fixed_number_of_queries(
