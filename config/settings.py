@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "assessments",
     "reminders",
     "dashboards",
+    "api",
     "ops",
 ]
 
