@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 
 def whole_number(value: object, digits: int = 9) -> int | None:
@@ -14,3 +15,16 @@ def whole_number(value: object, digits: int = 9) -> int | None:
     """
     text = str(value)
     return int(text) if re.fullmatch(rf"[0-9]{{1,{digits}}}", text) else None
+
+
+def grouped(value: Any) -> str:
+    """A whole number with the language's thousands separator, as
+    `intcomma` writes it ("3.321" in Vietnamese, "3,321" in English), at a
+    fraction of its cost: dashboards write hundreds on a page. Anything but
+    an int goes to `intcomma`."""
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils.formats import get_format
+
+    if isinstance(value, bool) or not isinstance(value, int):
+        return intcomma(value)
+    return f"{value:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
