@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install setup demo lint format messages lock clean bench screenshots load faults \
+.PHONY: help run test install setup demo lint format messages lock clean bench screenshots load faults scale-test \
 	units units-check
 
 help: ## List the commands.
@@ -161,6 +161,11 @@ faults: install ## Slow fault tests: writers at once, hung mail, a killed upload
 	echo "The database freezes, then thaws" && \
 	$(PY) scripts/frozen_database.py 2>/dev/null; \
 	status=$$?; rm -rf "$$dir"; exit $$status
+
+# Two PostgreSQL clusters of its own (a primary, a standby made with
+# pg_basebackup -R): the dashboards read the standby when they may.
+scale-test: install ## Scale test: dashboards on a real streaming replica.
+	$(PY) scripts/scale_test.py
 
 clean: ## Remove the virtualenv and the local database and files.
 	rm -rf $(VENV) var node_modules static/vendor

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.replica.RememberWritesMiddleware",
     "config.middleware.PrivatePagesMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -121,6 +122,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
     )
 DB_SERVER_WAIT = env.float("DB_SERVER_WAIT", default=5)
+# A streaming replica of the primary, for dashboards and exports (core/replica).
+if env.str("DATABASE_REPLICA_URL", default=""):
+    if DATABASES["default"]["ENGINE"] != "core.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL primary.")
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **env.db("DATABASE_REPLICA_URL"),
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 1},
+        # Tests read the primary's test database through it (on a standby it
+        # is there by replication).
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=30)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several people writing at once: a transaction takes the write lock when
     # it starts (IMMEDIATE), so it waits its turn (up to `timeout` seconds)

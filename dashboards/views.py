@@ -21,6 +21,7 @@ from access.scope import (
 from assessments import recognition
 from assessments.indicators import rule_text
 from assessments.models import Assessment, Enrolment
+from core.replica import reads_from_replica
 from criteria.models import CriterionGroup
 
 from . import charts, coverage, exports, maps
@@ -57,6 +58,7 @@ def _common(filters: Filters) -> dict:
 
 @require_GET
 @login_required
+@reads_from_replica
 def national(request: HttpRequest) -> HttpResponse:
     province = dashboard_province(request.user)
     if province is not None:  # a provincial user: their province's dashboard
@@ -121,6 +123,7 @@ WARDS_PER_PAGE = 100
 
 @require_GET
 @login_required
+@reads_from_replica
 def province(request: HttpRequest, code: str) -> HttpResponse:
     filters = read_filters(request, province=None)
     province = province_or_404(request.user, code, year=filters.year)
@@ -180,6 +183,7 @@ def province(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 @login_required
+@reads_from_replica
 def indicator(request: HttpRequest, code: str) -> HttpResponse:
     """One indicator across a province's wards: how the figures spread, and
     the wards that miss its rule or have no figure for the year."""
@@ -259,6 +263,7 @@ class _HeatRow:
 
 @require_GET
 @login_required
+@reads_from_replica
 def trend(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request, province=None)
     code = request.GET.get("province", "")
@@ -289,6 +294,7 @@ TABLES = {"provinces", "wards", "heatmap", "pipeline"}
 
 @require_GET
 @login_required
+@reads_from_replica
 def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     """Every dashboard table as CSV or XLSX, with the filters of the page."""
     if table not in TABLES or fmt not in ("csv", "xlsx"):
