@@ -79,6 +79,11 @@ lint: install ## Check formatting, lint, the layers, types and migrations.
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m mypy
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
+	$(PY) manage.py api_schema --check --verbosity 0
+
+.PHONY: api-schema
+api-schema: install ## Regenerate the API's schema, docs/api/openapi.json.
+	$(PY) manage.py api_schema
 
 format: install ## Format the code and fix what ruff can.
 	$(PY) -m ruff format .

@@ -12,8 +12,8 @@ from access.admin import MembershipInline
 from core.admin import ReadOnlyAdminMixin
 from core.collation import vi_order
 
-from . import second_factor
-from .models import User
+from . import second_factor, tokens
+from .models import ApiToken, User
 
 
 def _name_sign_in_apps() -> None:
@@ -142,3 +142,38 @@ class LogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "action_flag",
         "change_message",
     ]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Everyone's API tokens, never their secrets (only a digest is kept):
+    an administrator sees who reads through the API and revokes a token that
+    leaked. Deactivating a user also stops their tokens."""
+
+    list_display = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["revoked_at", "expires_at"]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user"]
+    exclude = ["digest"]
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the chosen tokens"))
+    def revoke(self, request, queryset):
+        revoked = [token for token in queryset if tokens.revoke_token(token)]
+        for token in revoked:
+            self.log_change(request, token, "Revoked.")
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d token revoked.", "%(count)d tokens revoked.", len(revoked)
+            )
+            % {"count": len(revoked)},
+        )

@@ -6,6 +6,8 @@ from . import password_reset, views
 urlpatterns = [
     path("2fa/", views.two_factor, name="two_factor"),
     path("2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("tokens/", views.api_tokens, name="api_tokens"),
+    path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path(
         "password-reset/",
         password_reset.PasswordResetView.as_view(),

@@ -1,4 +1,5 @@
-"""Second-factor pages: verify at login, set up an authenticator."""
+"""Second-factor pages (verify at login, set up an authenticator) and the
+page of a user's API tokens."""
 
 from __future__ import annotations
 
@@ -6,14 +7,17 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
-from . import second_factor
-from .forms import CodeForm
+from . import second_factor, tokens
+from .forms import ApiTokenForm, CodeForm
+from .models import ApiToken
 
 
 def _next(request: HttpRequest) -> str:
@@ -106,3 +110,46 @@ def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpR
         {"form": AuthenticationForm(request), "lockout_message": message},
         status=429,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's own API tokens: make one (its secret shown this once), see
+    when each was used, revoke one."""
+    form = ApiTokenForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        issued = tokens.issue_token(
+            user=request.user,
+            name=form.cleaned_data["name"],
+            days=form.cleaned_data["days"],
+        )
+        form = ApiTokenForm()
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "issued": issued,
+            "tokens": ApiToken.objects.filter(user=request.user),
+            "now": timezone.now(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@login_required
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one of the user's own tokens; another's is a 404."""
+    token = ApiToken.objects.filter(pk=pk, user=request.user).first()
+    if token is None:
+        raise Http404
+    if tokens.revoke_token(token):
+        messages.success(
+            request,
+            _("The token “%(name)s” is revoked: it no longer opens the API.")
+            % {"name": token.name},
+        )
+    return redirect("api_tokens")

@@ -15,6 +15,7 @@ from .progress import Progress
 from .querysets import (
     DETAIL_ACTIONS,
     AssessmentQuerySet,
+    DecisionQuerySet,
     EnrolmentQuerySet,
     EvidenceQuerySet,
     ProposalQuerySet,
@@ -709,6 +710,8 @@ class Decision(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("recognition decision")

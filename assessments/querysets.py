@@ -185,6 +185,15 @@ class ProposalQuerySet(ScopedQuerySet):
         return self.filter(scope_of(user).decision_filter())
 
 
+class DecisionQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> DecisionQuerySet:
+        """Decisions that recognise (or recognised) a ward in `user`'s scope."""
+        return self.filter(
+            Q(proposals__in=_model("Proposal").objects.visible_to(user))
+            | Q(enrolments__in=_model("Enrolment").objects.visible_to(user))
+        ).distinct()
+
+
 class RecognitionEventQuerySet(ScopedQuerySet):
     ward_path = "enrolment__ward__"
 

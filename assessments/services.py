@@ -20,6 +20,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.storage import is_store_failure
 from criteria import fileformat
 from criteria.models import CriteriaSet, Criterion
 from criteria.services import ImportResult, import_criteria_set
@@ -179,28 +180,29 @@ def attach_evidence(
             )
         else:
             for name in stored:
-                default_storage.delete(name)
+                _forget(name)
         raise
     kept = {row.file.name for row in result.added}
     for name in stored:
         if name not in kept:  # refused: its savepoint was rolled back
-            default_storage.delete(name)
+            _forget(name)
     return result
 
 
 def save_file(upload: File, path_for: Any) -> tuple[str, str, HashingFile]:
     """Write an uploaded file to storage under a generated name, hashing it
     on the way: (stored name, clean original name, the hashing reader, for
-    its size and SHA-256). A full disk is UploadRefused, and leaves nothing."""
+    its size and SHA-256). The file is read once, in pieces, on the file
+    system as into an object store. A full disk or an object store that does
+    not answer is UploadRefused, and leaves nothing."""
     original = clean_name(upload.name or "") or _("file")
     hashing = HashingFile(upload, original)
     name = path_for(None, original)
     try:
         name = default_storage.save(name, hashing)
-    except OSError as exc:
-        if default_storage.exists(name):
-            default_storage.delete(name)  # what part of it was written
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    except Exception as exc:
+        _forget(name)  # what part of it was written
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
             logger.error("Evidence storage is full: %s", exc)
             raise UploadRefused(
                 _(
@@ -208,8 +210,28 @@ def save_file(upload: File, path_for: Any) -> tuple[str, str, HashingFile]:
                     "Try again later, and tell the administrator."
                 )
             ) from exc
+        if is_store_failure(exc):
+            logger.error("The object store failed to take a file: %s", exc)
+            raise UploadRefused(
+                _(
+                    "The file store is not answering; nothing was saved. "
+                    "Try again later, and tell the administrator."
+                )
+            ) from exc
         raise
     return name, original, hashing
+
+
+def _forget(name: str) -> None:
+    """Delete what was stored under `name`, if anything; a store that is
+    down leaves it to the sweep."""
+    try:
+        if default_storage.exists(name):
+            default_storage.delete(name)
+    except Exception as exc:
+        if not is_store_failure(exc):
+            raise
+        logger.warning("Could not delete %s; the sweep will: %s", name, exc)
 
 
 def _store(
@@ -281,6 +303,6 @@ def replace_evidence(*, evidence: Evidence, upload: File, actor: Any) -> Evidenc
             )
         else:
             for name in stored:
-                default_storage.delete(name)
+                _forget(name)
         raise
     return row

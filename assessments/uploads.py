@@ -175,27 +175,46 @@ def _sniff_office(upload: File) -> str | None:
 
 
 class HashingFile(File):
-    """A file whose SHA-256 and size are computed as storage reads it."""
+    """A file whose SHA-256 and size are computed as storage reads it.
+
+    Each byte is hashed once, in order, whatever the storage does: an object
+    store's client may read a part twice (a checksum or a signature before
+    sending it, a retried request) or seek to the end to learn the size.
+    Bytes read again are not hashed again, and what the storage did not read
+    is read when the size or hash is asked for (nothing, when it reads the
+    file from start to end): the file is read once, in pieces, never held
+    whole in memory.
+    """
 
     def __init__(self, file: IO[bytes], name: str):
         super().__init__(file, name)
         self._source = file
-        self._restart()
-
-    def _restart(self) -> None:
-        self.digest = hashlib.sha256()
-        self.bytes_read = 0
+        self._digest = hashlib.sha256()
+        self._hashed = 0  # the first bytes of the file, in the digest
+        self._position = 0
+        self._finished = False
+        file.seek(0)
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        if offset == 0 and whence == 0:
-            self._restart()
-        return self._source.seek(offset, whence)
+        position = self._source.seek(offset, whence)
+        self._position = self._source.tell() if position is None else position
+        return self._position
 
-    def read(self, size: int = -1) -> bytes:
-        data = self._source.read(size)
-        self.digest.update(data)
-        self.bytes_read += len(data)
+    def tell(self) -> int:
+        return self._position
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._source.read(-1 if size is None else size)
+        start, self._position = self._position, self._position + len(data)
+        if start <= self._hashed < self._position:
+            self._digest.update(memoryview(data)[self._hashed - start :])
+            self._hashed = self._position
         return data
+
+    def readinto(self, buffer) -> int:  # never around the hash
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
     def chunks(self, chunk_size: int | None = None):
         self.seek(0)
@@ -205,6 +224,22 @@ class HashingFile(File):
                 break
             yield data
 
+    def _finish(self) -> None:
+        """Hash the rest of the file, if the storage left some unread."""
+        if not self._finished:
+            self.seek(self._hashed)
+            while self.read(self.DEFAULT_CHUNK_SIZE):
+                pass
+            self._finished = True
+
+    @property
+    def bytes_read(self) -> int:
+        """The file's size, once stored."""
+        self._finish()
+        return self._hashed
+
     @property
     def sha256(self) -> str:
-        return self.digest.hexdigest()
+        """The file's SHA-256, once stored."""
+        self._finish()
+        return self._digest.hexdigest()

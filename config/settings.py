@@ -7,6 +7,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from core.storage import s3_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -234,6 +236,28 @@ STORAGES = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
+# Or in a bucket of an S3-compatible object store (MinIO, Ceph RGW,
+# SeaweedFS) when S3_BUCKET is set; the README says what each server needs.
+# Still private (core/storage.py): a private ACL, never a public URL, never
+# an existing name overwritten; the app streams each file to people after
+# the same permission check.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = s3_storage(
+        bucket=S3_BUCKET,
+        endpoint_url=env.str("S3_ENDPOINT_URL", default=""),
+        region=env.str("S3_REGION", default=""),
+        access_key=env.str("S3_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("S3_SECRET_ACCESS_KEY", default=""),
+        # Self-hosted servers answer at one address, the bucket in the path.
+        path_style=env.bool("S3_PATH_STYLE", default=True),
+        # A folder of the bucket, if the bucket is shared.
+        prefix=env.str("S3_PREFIX", default=""),
+        # A CA bundle, for a store behind a private certificate authority.
+        ca_bundle=env.str("S3_CA_BUNDLE", default=""),
+        # Empty: no ACL sent (a bucket that refuses ACLs, private itself).
+        acl=env.str("S3_ACL", default="private"),
+    )
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 # Uploads larger than 2.5 MB are spooled here while they arrive; a folder of

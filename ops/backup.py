@@ -19,14 +19,17 @@ import datetime as dt
 import hashlib
 import io
 import json
+import shutil
 import tarfile
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from django.apps import apps
+from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.core.management import call_command
@@ -36,6 +39,7 @@ from django.db.models import Model
 from assessments.models import fill_event_provinces, stored_files
 from assessments.tally import recount
 from core.collation import fold
+from core.storage import open_stream
 from wards.models import NATIONWIDE_MERGER, Province
 
 from .integrity import sha256_of, stored_names
@@ -166,14 +170,19 @@ def back_up(path: Path) -> dict:
             names = sorted({name for name, _sha256 in stored_files()})
         # Stored files never change once written, and the rows of this
         # snapshot were committed after their files: every name is there.
-        manifest["files"] = {name: sha256_of(default_storage, name) for name in names}
+        # Each is read once, in pieces, and hashed as it goes into the
+        # archive (from an object store, as it arrives); the manifest last.
+        manifest["files"] = {}
         with tarfile.open(path, "w:gz") as archive:
             archive.add(data, arcname="data.json")
             for name in names:
-                with default_storage.open(name, "rb") as handle:
+                with open_stream(default_storage, name) as handle:
                     info = tarfile.TarInfo(f"media/{name}")
-                    info.size = default_storage.size(name)
-                    archive.addfile(info, handle)
+                    size = getattr(handle, "size", None)
+                    info.size = default_storage.size(name) if size is None else size
+                    hashing = _Hashing(handle)
+                    archive.addfile(info, hashing)
+                manifest["files"][name] = hashing.digest.hexdigest()
             body = json.dumps(manifest, indent=1).encode()
             info = tarfile.TarInfo("manifest.json")
             info.size = len(body)
@@ -355,16 +364,53 @@ def _agree(manifest: dict, found: dict[str, int]) -> bool:
     return found == manifest["counts"]
 
 
+class _Hashing:
+    """A file read through, its SHA-256 computed on the way."""
+
+    def __init__(self, handle: IO[bytes]):
+        self.handle = handle
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.digest.update(data)
+        return data
+
+
+@contextmanager
+def _copied(
+    archive: tarfile.TarFile, member: tarfile.TarInfo, sha256: str
+) -> Iterator[IO[bytes]]:
+    """A file of the archive, copied to a temporary file and checked again.
+
+    The storage then reads a plain local file: an object store's client
+    seeks back in what it sends, which in a compressed archive means
+    unpacking it again from its start, file after file.
+    """
+    with tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR) as copy:
+        source = archive.extractfile(member)
+        if source is None:  # _media gives files only
+            raise BackupError(f"{member.name} is not a file.")
+        hashing = _Hashing(source)
+        shutil.copyfileobj(hashing, copy, 1024 * 1024)
+        if hashing.digest.hexdigest() != sha256:
+            raise BackupError(f"{member.name} changed while it was restored.")
+        copy.seek(0)
+        yield copy
+
+
 def restore(path: Path) -> dict:
     """Load a backup into an empty, migrated database and an empty media folder.
 
     Refuses to mix a backup into existing data. The whole archive is checked
-    first; then the files are written and the rows loaded in one
+    first; then the files are written (on the file system or into the
+    object store, whichever STORAGES names) and the rows loaded in one
     transaction, counted again before it commits. On any fault nothing stays.
     """
     if Province.objects.exists() or stored_names(default_storage):
         raise BackupError(
-            "Restore into an empty database (migrated) and an empty media folder."
+            "Restore into an empty database (migrated) and an empty media folder "
+            "or bucket."
         )
     with tarfile.open(path, "r:gz") as archive:
         manifest, rows = _read(archive)
@@ -373,7 +419,8 @@ def restore(path: Path) -> dict:
     try:
         with tarfile.open(path, "r:gz") as archive:
             for name, member in _media(archive):
-                saved = default_storage.save(name, File(archive.extractfile(member)))
+                with _copied(archive, member, manifest["files"][name]) as copy:
+                    saved = default_storage.save(name, File(copy, name))
                 written.append(saved)
                 if saved != name:
                     raise BackupError(f"{name} could not be restored under its name.")

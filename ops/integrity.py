@@ -1,4 +1,8 @@
-"""Checking that stored evidence files and their rows agree."""
+"""Checking that stored evidence files and their rows agree.
+
+Through the storage API only (list, open, size), so the same check runs on
+the file system and on an object store.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from dataclasses import dataclass, field
 from django.core.files.storage import Storage, default_storage
 
 from assessments.models import stored_files
+from core.storage import open_stream
 
 ROOT = "evidence"
 
@@ -25,7 +30,8 @@ class Report:
 
 
 def stored_names(storage: Storage, folder: str = ROOT) -> list[str]:
-    """Every file under `folder` in the storage, recursively."""
+    """Every file under `folder` in the storage, recursively (in an object
+    store, every key under the prefix `folder/`: one listing per level)."""
     try:
         folders, names = storage.listdir(folder)
     except FileNotFoundError:
@@ -37,8 +43,10 @@ def stored_names(storage: Storage, folder: str = ROOT) -> list[str]:
 
 
 def sha256_of(storage: Storage, name: str) -> str:
+    """The SHA-256 of a stored file, read once in pieces (from an object
+    store as it arrives, with no temporary copy)."""
     digest = hashlib.sha256()
-    with storage.open(name, "rb") as handle:
+    with open_stream(storage, name) as handle:
         for chunk in iter(lambda: handle.read(1024 * 1024), b""):
             digest.update(chunk)
     return digest.hexdigest()

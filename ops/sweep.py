@@ -6,6 +6,12 @@ middle, a commit whose outcome was unknown) and a temporary file of an upload
 that never finished take disk space and nothing else. Both are removed once
 they are older than a grace period, so an upload still in progress is never
 touched.
+
+Stored files are listed, dated and deleted through the storage API, so an
+object store is swept like the file system (an object's date is the time
+the store received it). Temporary and resumable uploads are the app
+server's own, on its disk whatever the storage is (`FILE_UPLOAD_TEMP_DIR`,
+`PARTIAL_UPLOAD_DIR`): the sweep clears those of the server it runs on.
 """
 
 from __future__ import annotations

@@ -137,3 +137,15 @@ def set_statuses(enrolment, approved=0, submitted=0, returned=0, days_ago=0):
         status="returned"
     )
     tally.recount()
+
+
+def api_token(user, *, days: int = 30) -> str:
+    """A new API token of `user`: the secret to send as a Bearer token."""
+    from accounts.tokens import issue_token
+
+    return issue_token(user=user, name="tests", days=days).secret
+
+
+def bearer(token: str) -> dict:
+    """Headers that send `token` to the API."""
+    return {"Authorization": f"Bearer {token}"}

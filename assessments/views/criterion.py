@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from access.people import load_units
 from access.scope import scope_of
+from core.storage import open_stream
 from deadlines.schedule import dates_for
 from notifications.models import Notification
 from notifications.services import mark_read
@@ -411,11 +412,18 @@ def withdraw(request: HttpRequest, pk: int):
 @require_GET
 @login_required
 def download(request: HttpRequest, pk: int, inline: bool = False):
-    """Stream a stored file after checking scope; never a public URL."""
+    """Stream a stored file after checking scope; never a public URL.
+
+    From an object store too: the app reads the object as it arrives and
+    passes it on (`core.storage.open_stream`), rather than redirect to a
+    presigned URL, which would work for anyone holding it until it expires,
+    could not carry the headers below, and would need the store to be
+    reachable from every browser.
+    """
     evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
     show_inline = inline and evidence.content_type in INLINE_CONTENT_TYPES
     try:
-        handle = evidence.file.open("rb")
+        handle = open_stream(evidence.file.storage, evidence.file.name or "")
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(
@@ -424,6 +432,9 @@ def download(request: HttpRequest, pk: int, inline: bool = False):
         filename=evidence.original_name,
         content_type=evidence.content_type,
     )
+    size = getattr(handle, "size", None)  # from an object store
+    if "Content-Length" not in response and size is not None:
+        response["Content-Length"] = size
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

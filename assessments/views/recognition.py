@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q, QuerySet
+from django.db.models import Count, OuterRef, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -501,19 +501,11 @@ def proposal_return(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(proposal)
 
 
-def _decisions_visible_to(user) -> QuerySet[Decision]:
-    """Decisions that recognise (or recognised) a ward in the user's scope."""
-    visible = Proposal.objects.visible_to(user)
-    return Decision.objects.filter(
-        Q(proposals__in=visible) | Q(enrolments__in=Enrolment.objects.visible_to(user))
-    ).distinct()
-
-
 @require_GET
 @login_required
 def decision_list(request: HttpRequest) -> HttpResponse:
     decisions = (
-        _decisions_visible_to(request.user)
+        Decision.objects.visible_to(request.user)
         .select_related("province", "corrects", "corrected_by", "recorded_by")
         # Only the wards the user may see are counted, as on the decision's page.
         .annotate(
@@ -547,7 +539,7 @@ def decision_new(request: HttpRequest) -> HttpResponse:
         pk = whole_number(corrects_id, 18)
         if pk is None:
             raise Http404
-        corrects = get_object_or_404(_decisions_visible_to(request.user), pk=pk)
+        corrects = get_object_or_404(Decision.objects.visible_to(request.user), pk=pk)
     form = DecisionForm(
         request.POST or None,
         request.FILES or None,
@@ -596,7 +588,7 @@ def decision_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     decision = get_object_or_404(
-        _decisions_visible_to(request.user).select_related(
+        Decision.objects.visible_to(request.user).select_related(
             "province", "corrects", "corrected_by", "recorded_by"
         ),
         pk=pk,
@@ -633,7 +625,7 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def decision_scan(request: HttpRequest, pk: int) -> FileResponse:
     """The signed scan, after the same check as the decision's page."""
-    decision = get_object_or_404(_decisions_visible_to(request.user), pk=pk)
+    decision = get_object_or_404(Decision.objects.visible_to(request.user), pk=pk)
     if not decision.scan:
         raise Http404
     try:

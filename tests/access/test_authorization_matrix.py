@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from access.models import Membership
+from accounts.tokens import issue_token
 from assessments import resumable, workflow
 from assessments.comments import add_comment
 from assessments.models import Evidence
@@ -83,6 +84,7 @@ def expect(allowed, *, denied=404, anonymous=LOGIN, allowed_code=OK):
 
 
 EVERYONE = set(ROLES) - {"anonymous"}
+CONTRIBUTORS = {"contributor_own", "contributor_other", "contributor_other_body"}
 
 # name (or name:variant) -> (method, path template, expectations)
 MATRIX = {
@@ -399,6 +401,42 @@ MATRIX = {
         expect(EVERYONE, anonymous=200),
     ),
     "two_factor_setup": ("GET", "/accounts/2fa/setup/", expect(EVERYONE)),
+    # Each person's API tokens: their own page; another's token is a 404.
+    "api_tokens": ("GET", "/accounts/tokens/", expect(EVERYONE)),
+    "api_token_revoke": (
+        "POST",
+        "/accounts/tokens/{token}/revoke/",
+        expect({"officer_own"}),
+    ),
+    # The API: requested with the role's token (a session opens nothing), so
+    # no token is a 401; it reads what the pages show.
+    "api-root": ("GET", "/api/v1/", expect(set(), anonymous=404)),
+    "api_provinces": ("GET", "/api/v1/provinces", expect(EVERYONE, anonymous=401)),
+    "api_province": (
+        "GET",
+        "/api/v1/provinces/{province}",
+        expect(PROVINCE_VIEWERS, anonymous=401),
+    ),
+    "api_units": ("GET", "/api/v1/units", expect(EVERYONE, anonymous=401)),
+    "api_unit": ("GET", "/api/v1/units/{ward}", expect(READERS, anonymous=401)),
+    "api_unit_assessments": (
+        "GET",
+        "/api/v1/units/{ward}/assessments?year={year}",
+        expect(CONTRIBUTED_READERS, anonymous=401),
+    ),
+    "api_criteria_sets": (
+        "GET",
+        "/api/v1/criteria-sets",
+        expect(EVERYONE, anonymous=401),
+    ),
+    # The set of the enrolments one sees: ward B uses ward A's set.
+    "api_criteria_set": (
+        "GET",
+        "/api/v1/criteria-sets/{criteria_set}",
+        expect(EVERYONE - CONTRIBUTORS, anonymous=401),
+    ),
+    "api_enrolments": ("GET", "/api/v1/enrolments", expect(EVERYONE, anonymous=401)),
+    "api_decisions": ("GET", "/api/v1/decisions", expect(EVERYONE, anonymous=401)),
     "admin": ("GET", "/admin/", expect({"admin"}, denied=LOGIN)),
     "admin:change": (
         "POST",
@@ -551,7 +589,11 @@ def world(module_db):
         "national": make_member(Role.NATIONAL_LEADER),
         "admin": UserFactory(is_staff=True, is_superuser=True),
     }
+    tokens = {role: issue_token(user=u, name="m", days=30) for role, u in users.items()}
     values = {
+        "tokens": {role: issued.secret for role, issued in tokens.items()},
+        "token": tokens["officer_own"].token.pk,
+        "criteria_set": own.criteria_set.code,
         "ward": own.ward.code,
         "ward_pk": own.ward.pk,
         "province": province_a.code,
@@ -670,11 +712,15 @@ def fake_pdf(enrolment, **kwargs) -> bytes:
 def test_the_matrix(db, client, world, key, role):
     users, values = world
     method, template, expected = MATRIX[key]
-    if role != "anonymous":
-        client.force_login(users[role])
     path = template.format(**values)
+    api = path.startswith("/api/")
+    if role != "anonymous" and not api:
+        client.force_login(users[role])
     if method == "GET":
-        response = client.get(path)
+        token = values["tokens"].get(role) if api else None
+        response = client.get(
+            path, headers={"Authorization": f"Bearer {token}"} if token else {}
+        )
     elif method == "POST":
         response = client.post(path, post_data(key, values), headers=headers(key))
     else:
@@ -700,8 +746,11 @@ FORMS = (
     "calendar",
     "calendar_province",
     "notification_preferences",
+    "api_tokens",
 )
-GET_ONLY = [k for k in GET_ONLY if k not in (*FORMS, "password_reset_confirm")]
+GET_ONLY = [
+    k for k in GET_ONLY if k not in (*FORMS, "password_reset_confirm", "api-root")
+]
 GET_ONLY = [k for k in GET_ONLY if not k.startswith("admin")]
 
 
