@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.formats import get_format
+
 
 def whole_number(value: object, digits: int = 9) -> int | None:
     """`value` if it is one to `digits` ASCII digits, as an int; else None.
@@ -22,9 +25,6 @@ def grouped(value: Any) -> str:
     `intcomma` writes it ("3.321" in Vietnamese, "3,321" in English), at a
     fraction of its cost: dashboards write hundreds on a page. Anything but
     an int goes to `intcomma`."""
-    from django.contrib.humanize.templatetags.humanize import intcomma
-    from django.utils.formats import get_format
-
     if isinstance(value, bool) or not isinstance(value, int):
         return intcomma(value)
     return f"{value:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
