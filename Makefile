@@ -168,8 +168,10 @@ faults: install ## Slow fault tests: writers at once, hung mail, a killed upload
 	status=$$?; rm -rf "$$dir"; exit $$status
 
 # Two PostgreSQL clusters of its own (a primary, a standby made with
-# pg_basebackup -R): the dashboards read the standby when they may.
-scale-test: install ## Scale test: dashboards on a real streaming replica.
+# pg_basebackup -R): the dashboards read the standby when they may. Then two
+# app servers and two task workers on the primary and an S3 store, one of
+# each killed under load: nothing acknowledged is lost.
+scale-test: install ## Scale test: a streaming replica; app servers and workers killed.
 	$(PY) scripts/scale_test.py
 
 clean: ## Remove the virtualenv and the local database and files.

@@ -402,6 +402,11 @@ WORKER_SCHEDULE = {
     "ops.tasks.sweep_files": SWEEP_EVERY_HOURS * 60,
     "reminders.tasks.run_calendar": CALENDAR_EVERY_MINUTES,
 }
+# Each task worker says it is alive this often; the task of a worker silent
+# for WORKER_LOST_SECONDS (killed, its machine lost) is run again by another
+# (`ops.liveness`).
+WORKER_BEAT_SECONDS = env.float("WORKER_BEAT_SECONDS", default=10)
+WORKER_LOST_SECONDS = env.float("WORKER_LOST_SECONDS", default=60)
 # Reminders go this many days before a deadline, and before evidence expires.
 REMINDER_DAYS = sorted(env.list("REMINDER_DAYS", cast=int, default=[30, 7, 1]))
 # Digests go at this local time (TIME_ZONE): the daily one to reviewers (and

@@ -33,6 +33,10 @@ class TextMail(EmailMessage):
         return message
 
 
-def send_text_mail(subject: str, body: str, recipients: list[str]) -> int:
-    """Send one plain-text mail from DEFAULT_FROM_EMAIL; returns how many went."""
-    return TextMail(subject, body, None, recipients).send()
+def send_text_mail(
+    subject: str, body: str, recipients: list[str], *, message_id: str = ""
+) -> int:
+    """Send one plain-text mail from DEFAULT_FROM_EMAIL; returns how many went.
+    `message_id`, when given, is its Message-ID (else one is made)."""
+    headers = {"Message-ID": message_id} if message_id else None
+    return TextMail(subject, body, None, recipients, headers=headers).send()

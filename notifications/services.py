@@ -10,6 +10,7 @@ daily digest get it there (`for_digest`).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import smtplib
 from collections.abc import Iterable
@@ -110,41 +111,44 @@ def send_mail_for(
     `retry_kwargs` after the next of MAIL_RETRY_MINUTES; after the last the
     task fails and its result records why. Returns how many were addressed.
     """
-    rows = _claim(key)
-    recipients = sorted({row.user.email for row in rows})
-    if not recipients:
-        return 0
-    try:
-        send_text_mail(subject, "\n".join(lines), recipients)
-    except (OSError, smtplib.SMTPException) as exc:
-        # Not sent: give the rows back, for the retry.
-        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
-            mailed_at=None
-        )
-        delays = settings.MAIL_RETRY_MINUTES
-        if attempt > len(delays):
-            logger.error("Mail %s failed %d times: %s", key, attempt, exc)
-            raise
-        wait = dt.timedelta(minutes=delays[attempt - 1])
-        logger.warning("Mail %s failed (%s); trying again in %s.", key, exc, wait)
-        retry.using(run_after=timezone.now() + wait).enqueue(
-            **retry_kwargs, attempt=attempt + 1
-        )
-        return 0
-    return len(recipients)
-
-
-def _claim(key: str) -> list[Notification]:
-    """The rows of `key` to e-mail now, marked mailed before the mail goes:
-    two tasks of one key (a retry and an overlapping run) cannot both take
-    a row. A worker killed between this and the mail loses it rather than
-    sending it twice."""
     with transaction.atomic():
+        # Locked while the mail goes, and marked mailed in the same
+        # transaction: a retry or an overlapping run skips them, and a worker
+        # killed before the commit leaves them unmailed for the task's next
+        # run (`ops.liveness`). Only a kill between the server's "accepted"
+        # and the commit could send one twice, under the same Message-ID.
         rows = list(to_mail(key).select_for_update(skip_locked=True, of=("self",)))
+        recipients = sorted({row.user.email for row in rows})
+        if not recipients:
+            return 0
+        try:
+            send_text_mail(
+                subject, "\n".join(lines), recipients, message_id=_message_id(key, rows)
+            )
+        except (OSError, smtplib.SMTPException) as exc:
+            delays = settings.MAIL_RETRY_MINUTES
+            if attempt > len(delays):
+                logger.error("Mail %s failed %d times: %s", key, attempt, exc)
+                raise
+            wait = dt.timedelta(minutes=delays[attempt - 1])
+            logger.warning("Mail %s failed (%s); trying again in %s.", key, exc, wait)
+            retry.using(run_after=timezone.now() + wait).enqueue(
+                **retry_kwargs, attempt=attempt + 1
+            )
+            return 0
         Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
             mailed_at=timezone.now()
         )
-    return rows
+    return len(recipients)
+
+
+def _message_id(key: str, rows: list[Notification]) -> str:
+    """The same Message-ID for the same mail of `key` to the same rows, so
+    that a mail server or reader can tell a second copy for what it is."""
+    pks = ",".join(str(pk) for pk in sorted(row.pk for row in rows))
+    digest = hashlib.sha256(f"{key}:{pks}".encode()).hexdigest()[:32]
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    return f"<{digest}@{domain}>"
 
 
 @task

@@ -51,6 +51,8 @@ EXCLUDED = [
     "sessions",
     "axes",
     "accounts.usersession",
+    # Which task workers are alive now.
+    "ops.workerbeat",
     # Files still arriving: their bytes are not evidence and not kept.
     "evidence.partialupload",
     # Counted from the assessments when restored (`assessments.tally`).

@@ -42,7 +42,13 @@ FAILURES: list[tuple[str, int, str]] = []  # name, status, why; measured or not
 ACKED_UPLOADS: list[tuple[int, str, str]] = []  # assessment, file name, SHA-256
 DECISIONS: Counter[tuple[str, str]] = Counter()  # (criterion path, action)
 ERRORS: list[str] = []
-STATE = {"signed_in": 0, "measuring": False, "think": 0.0}
+# Several app servers (--hosts): a person works on one and, when it stops
+# answering, goes on with the next, as the proxy in front of them would.
+HOSTS: list[str] = []
+SWITCHES: list[tuple[str, str]] = []  # (from host, to host)
+# Decisions whose answer never came: recorded or not, nobody was told.
+UNANSWERED_DECISIONS: list[str] = []
+STATE = {"signed_in": 0, "measuring": False, "think": 0.0, "people": 0}
 SUCCESS = 'class="message success"'
 QUEUE_LINK = re.compile(r'href="(/wards/[^"]+/\d+/\d+/)"')
 
@@ -65,6 +71,11 @@ def _arguments(parser) -> None:
     parser.add_argument(
         "--results", default="", help="where to write what was measured (JSON)"
     )
+    parser.add_argument(
+        "--hosts",
+        default="",
+        help="app servers, comma-separated: people are spread over them",
+    )
 
 
 @events.init.add_listener
@@ -74,6 +85,7 @@ def _init(environment: Environment, **_kwargs) -> None:
         return
     WORLD.update(json.loads(Path(options.world).read_text()))
     STATE["think"] = options.think
+    HOSTS.extend(host for host in options.hosts.split(",") if host)
     for user_class, role in [(Officer, "officers"), (Reviewer, "reviewers")]:
         user_class.fixed_count = len(WORLD[role])
         ACCOUNTS[role] = iter(WORLD[role])
@@ -128,6 +140,8 @@ def _measure(environment: Environment, window: float, results: Path) -> None:
                 "acked_uploads": ACKED_UPLOADS,
                 "decisions": [[*key, n] for key, n in DECISIONS.items()],
                 "errors": ERRORS,
+                "switches": SWITCHES,
+                "unanswered_decisions": UNANSWERED_DECISIONS,
             }
         )
     )
@@ -156,6 +170,9 @@ class Person(FastHttpUser):
             self.account = next(ACCOUNTS[self.role])
         except StopIteration:
             raise RuntimeError(f"more {self.role} than accounts") from None
+        if HOSTS:
+            self.client.base_url = HOSTS[STATE["people"] % len(HOSTS)]
+            STATE["people"] += 1
         self.sign_in()
         STATE["signed_in"] += 1
 
@@ -197,9 +214,20 @@ class Person(FastHttpUser):
         ) as answer:
             if answer.status_code != expect:
                 answer.failure(
-                    f"{method} {path}: {answer.status_code} {location(answer)}"
+                    f"{method} {self.client.base_url}{path}: "
+                    f"{answer.status_code} {location(answer)}"
                 )
+        if not answer.status_code and len(HOSTS) > 1:
+            self.switch_host()
         return answer
+
+    def switch_host(self) -> None:
+        """The server did not answer: go on with the next one."""
+        here = self.client.base_url
+        there = HOSTS[(HOSTS.index(here) + 1) % len(HOSTS)] if here in HOSTS else ""
+        if there:
+            self.client.base_url = there
+            SWITCHES.append((here, there))
 
     def sign_in(self) -> None:
         self.get("/accounts/login/", "login")
@@ -286,10 +314,16 @@ class Reviewer(Person):
         self.get(path, "criterion")
         action = random.choice(["approve", "approve", "return"])  # noqa: S311
         fields = {"reason": "Cần bổ sung."}
-        if self.post(f"{path}{action}/", "decision", fields).status_code != 302:
+        sent = self.post(f"{path}{action}/", "decision", fields)
+        if not sent.status_code:
+            UNANSWERED_DECISIONS.append(path)
+        if sent.status_code != 302:
             return
         # Another reviewer may have decided it meanwhile: no success message.
-        if self.succeeded(path):
+        page = self.get(path, "criterion")
+        if not page.status_code:
+            UNANSWERED_DECISIONS.append(path)
+        elif SUCCESS in (page.text or ""):
             DECISIONS[(path, action)] += 1
 
 

@@ -9,6 +9,10 @@ DATABASE_REPLICA_URL on the standby): the dashboards read the standby,
 whoever just wrote reads the primary, and a standby that lags or is
 stopped is left alone until it has caught up. Prints what it started and
 what it checked; exits non-zero if anything failed.
+
+Then, on a database of its own on the same primary, the kill test
+(scripts/kill_test.py): two app servers and two task workers under load,
+one of each killed, and nothing acknowledged lost.
 """
 
 from __future__ import annotations
@@ -43,6 +47,31 @@ def psql(port: int, sql: str) -> str:
          "-Atc", sql, "postgres"],
         check=True, capture_output=True, text=True,
     ).stdout.strip()  # fmt: skip
+
+
+def kill_test(port: int) -> int:
+    """scripts/kill_test.py on a new, migrated database of the primary, with
+    production settings but for TLS; its exit status."""
+    psql(port, "CREATE DATABASE kieumau_kill")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/kieumau_kill",
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_COOKIES": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "BEHIND_TLS_PROXY": "false",
+        "SECRET_KEY": "kill-test-only-secret-key-not-for-production",
+        "LOGIN_FAILURE_LIMIT": "1000",
+    }
+    for argv in (
+        ["manage.py", "migrate", "--no-input", "--verbosity", "0"],
+        ["scripts/kill_test.py"],
+    ):
+        done = subprocess.run([sys.executable, *argv], cwd=ROOT, env=env, check=False)  # noqa: S603
+        if done.returncode:
+            return done.returncode
+    return 0
 
 
 def main() -> int:
@@ -91,7 +120,8 @@ def main() -> int:
              "-s", "--create-db", "tests/scale"],
             cwd=ROOT, env=env, check=False,
         )  # fmt: skip
-        return tests.returncode
+        print("\nkill test: two app servers and two task workers on the primary")
+        return tests.returncode or kill_test(primary_port)
     finally:
         for data in reversed(started):
             if (data / "postmaster.pid").exists():

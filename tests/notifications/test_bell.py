@@ -284,7 +284,7 @@ def test_a_notification_mail_that_fails_is_sent_once_on_the_retry(
     tell(person, "k:mail")
     sent = []
 
-    def broken(subject, body, recipients):
+    def broken(subject, body, recipients, **_headers):
         raise OSError("mail server down")
 
     monkeypatch.setattr(services, "send_text_mail", broken)
@@ -293,9 +293,38 @@ def test_a_notification_mail_that_fails_is_sent_once_on_the_retry(
     retry = DBTaskResult.objects.get(task_path__endswith="mail_notification")
     assert retry.args_kwargs["kwargs"] == {"key": "k:mail", "attempt": 2}
     monkeypatch.setattr(
-        services, "send_text_mail", lambda s, b, r: sent.append(r) or len(r)
+        services, "send_text_mail", lambda s, b, r, **_h: sent.append(r) or len(r)
     )
     assert services.mail_notification.call(key="k:mail", attempt=2) == 1
     assert services.mail_notification.call(key="k:mail", attempt=2) == 0
     assert sent == [[person.email]]
     assert Notification.objects.get(key="k:mail").mailed_at is not None
+
+
+def test_a_worker_killed_while_the_mail_goes_leaves_it_for_the_next_run(
+    person, mailoutbox, monkeypatch
+):
+    """The worker dies in the middle of sending (here: interrupted before the
+    server said it accepted): nothing is marked mailed, and the task's next
+    run (`ops.liveness` queues it again) sends the mail once, under the
+    Message-ID it would have had."""
+    from notifications import services
+
+    tell(person, "k:killed")
+    sending = services.send_text_mail
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # as the worker's process ends
+
+    monkeypatch.setattr(services, "send_text_mail", killed)
+    with pytest.raises(KeyboardInterrupt):
+        services.mail_notification.call(key="k:killed")
+    assert Notification.objects.get(key="k:killed").mailed_at is None
+    monkeypatch.setattr(services, "send_text_mail", sending)
+    assert services.mail_notification.call(key="k:killed") == 1
+    assert services.mail_notification.call(key="k:killed") == 0
+    assert len(mailoutbox) == 1
+    row = Notification.objects.get(key="k:killed")
+    assert mailoutbox[0].extra_headers["Message-ID"] == services._message_id(
+        "k:killed", [row]
+    )

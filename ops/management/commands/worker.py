@@ -1,13 +1,20 @@
+import threading
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connection
+from django.utils.crypto import get_random_string
 
 from core.schedule import schedule_all
+from ops import liveness
 
 
 class Command(BaseCommand):
     help = (
         "Run the task worker (mail, reminders, digests, the sweep): "
-        "django-tasks-db's db_worker, with the jobs of WORKER_SCHEDULE scheduled."
+        "django-tasks-db's db_worker, with the jobs of WORKER_SCHEDULE scheduled "
+        "and the tasks of workers that died queued again (ops.liveness)."
     )
 
     def add_arguments(self, parser):
@@ -16,10 +23,39 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, batch: bool, **options):
+        worker_id = get_random_string(32)
         schedule_all()
-        call_command(
-            "db_worker",
-            batch=batch,
-            startup_delay=not batch,
-            verbosity=options["verbosity"],
+        liveness.beat(worker_id)
+        liveness.requeue_lost()
+        stop = threading.Event()
+        beating = threading.Thread(
+            target=self.keep_beating, args=(worker_id, stop), daemon=True
         )
+        if not batch:
+            beating.start()
+        try:
+            call_command(
+                "db_worker",
+                batch=batch,
+                startup_delay=not batch,
+                worker_id=worker_id,
+                verbosity=options["verbosity"],
+            )
+        finally:
+            stop.set()
+            if beating.is_alive():
+                beating.join()
+            liveness.stopped(worker_id)
+
+    @staticmethod
+    def keep_beating(worker_id: str, stop: threading.Event) -> None:
+        """Every WORKER_BEAT_SECONDS, on a connection of its own: say this
+        worker is alive, and queue again the tasks of those that are not."""
+        while not stop.wait(settings.WORKER_BEAT_SECONDS):
+            try:
+                liveness.beat(worker_id)
+                liveness.requeue_lost()
+            except Exception:  # noqa: BLE001 - the database is away: next beat
+                liveness.logger.exception("The worker's beat failed.")
+            finally:
+                connection.close()
