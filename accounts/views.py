@@ -112,26 +112,40 @@ def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpR
     )
 
 
+#: Where the secret of a token just made waits for the page that shows it.
+NEW_TOKEN = "new_api_token"  # noqa: S105 - a session key, not a secret
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """The user's own API tokens: make one (its secret shown this once), see
-    when each was used, revoke one."""
+    when each was used, revoke one.
+
+    A token made is shown by the page the form leads back to (post, then
+    redirect), so that reloading it makes no second token; its secret waits
+    in the session for that one page and is gone after it."""
     form = ApiTokenForm(request.POST or None)
-    issued = None
     if request.method == "POST" and form.is_valid():
         issued = tokens.issue_token(
             user=request.user,
             name=form.cleaned_data["name"],
             days=form.cleaned_data["days"],
         )
-        form = ApiTokenForm()
+        request.session[NEW_TOKEN] = [issued.token.pk, issued.secret]
+        return redirect("api_tokens")
+    shown = None
+    if NEW_TOKEN in request.session:
+        pk, secret = request.session.pop(NEW_TOKEN)
+        token = ApiToken.objects.filter(pk=pk, user=request.user).first()
+        if token is not None:
+            shown = tokens.Issued(token=token, secret=secret)
     return render(
         request,
         "accounts/api_tokens.html",
         {
             "form": form,
-            "issued": issued,
+            "issued": shown,
             "tokens": ApiToken.objects.filter(user=request.user),
             "now": timezone.now(),
         },

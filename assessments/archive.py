@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from access import people
+from core.storage import open_stream
 
 from .dossier import render_pdf
 from .models import Assessment, Enrolment, Evidence, ReviewEvent
@@ -233,7 +234,7 @@ def copy_checked(evidence: Evidence, archive: zipfile.ZipFile, path: str) -> Non
     digest = hashlib.sha256()
     size = 0
     try:
-        source = evidence.file.open("rb")
+        source = open_stream(evidence.file.storage, evidence.file.name or "")
     except FileNotFoundError:
         logger.error("Evidence %s: %s is missing.", evidence.pk, evidence.file.name)
         raise EvidenceMismatch(evidence) from None

@@ -38,6 +38,7 @@ def worker_page(request: HttpRequest) -> HttpResponse:
         "jobs": jobs,
         "unscheduled": [job for job in jobs if not job.scheduled],
         "queue": worker.queue(now),
+        "workers": worker.workers(now),
         "mail": mail,
         "digest_statuses": worker.DIGEST_STATUSES,
         "digest_rows": worker.digest_rows(mail),

@@ -24,6 +24,8 @@ from django_tasks_db.models import DBTaskResult, TaskResultStatus, get_date_max
 from notifications.models import Notification
 from reminders.models import SentDigest
 
+from .models import WorkerBeat
+
 #: How far back failures are counted.
 FAILURE_WINDOW = dt.timedelta(days=7)
 #: A task waiting longer than this past its time means nobody takes tasks.
@@ -311,6 +313,16 @@ def queue(now: dt.datetime | None = None) -> Queue:
         oldest_due=Min(_due(), filter=ready),
     )
     return Queue(now=now, **figures)
+
+
+def workers(now: dt.datetime | None = None) -> list[WorkerBeat]:
+    """The task workers that said they are alive within WORKER_LOST_SECONDS
+    (`ops.liveness`), by host and process. One query."""
+    now = now or timezone.now()
+    lost_before = now - dt.timedelta(seconds=settings.WORKER_LOST_SECONDS)
+    return list(
+        WorkerBeat.objects.filter(seen_at__gte=lost_before).order_by("host", "pid")
+    )
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
+from core.storage import stored_file_response
 
 from .. import comments
 from ..forms import CommentThreadForm
@@ -60,12 +62,6 @@ def comment_file(request: HttpRequest, pk: int):
         pk=pk,
         assessment__in=Assessment.objects.visible_to(request.user),
     )
-    try:
-        handle = comment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=comment.file_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(
+        comment.file.storage, comment.file.name or "", filename=comment.file_name
+    )

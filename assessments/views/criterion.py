@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files import File
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from access.people import load_units
 from access.scope import scope_of
-from core.storage import open_stream
+from core.storage import stored_file_response
 from deadlines.schedule import dates_for
 from notifications.models import Notification
 from notifications.services import mark_read
@@ -422,20 +422,10 @@ def download(request: HttpRequest, pk: int, inline: bool = False):
     """
     evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
     show_inline = inline and evidence.content_type in INLINE_CONTENT_TYPES
-    try:
-        handle = open_stream(evidence.file.storage, evidence.file.name or "")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=not show_inline,
+    return stored_file_response(
+        evidence.file.storage,
+        evidence.file.name or "",
         filename=evidence.original_name,
+        as_attachment=not show_inline,
         content_type=evidence.content_type,
     )
-    size = getattr(handle, "size", None)  # from an object store
-    if "Content-Length" not in response and size is not None:
-        response["Content-Length"] = size
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response

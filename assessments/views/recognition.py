@@ -25,6 +25,7 @@ from access.scope import (
 )
 from core.collation import vi_key, vi_order
 from core.numbers import whole_number
+from core.storage import stored_file_response
 from wards.models import Province, Ward
 
 from .. import recognition, workflow
@@ -628,17 +629,10 @@ def decision_scan(request: HttpRequest, pk: int) -> FileResponse:
     decision = get_object_or_404(Decision.objects.visible_to(request.user), pk=pk)
     if not decision.scan:
         raise Http404
-    try:
-        handle = decision.scan.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=False,
+    return stored_file_response(
+        decision.scan.storage,
+        decision.scan.name or "",
         filename=decision.scan_name or "quyet-dinh.pdf",
+        as_attachment=False,
         content_type="application/pdf",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response

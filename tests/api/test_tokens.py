@@ -139,8 +139,12 @@ def test_a_token_is_made_and_shown_once(client, officer, in_english):
     response = client.post(
         "/accounts/tokens/", {"name": "Script of the province", "days": "90"}
     )
-    assert response.status_code == 200
+    # Posted, then led back to the page: reloading it makes no second token.
+    assert (response.status_code, response["Location"]) == (302, "/accounts/tokens/")
+    response = client.get("/accounts/tokens/")
     secret = re.search(r"km_[0-9a-f]{8}_[A-Za-z0-9_-]{43}", response.text).group(0)
+    assert "private" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
     token = ApiToken.objects.get(user=officer)
     assert token.name == "Script of the province"
     assert token.expires_at - token.created_at == dt.timedelta(days=90)

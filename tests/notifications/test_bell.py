@@ -76,6 +76,8 @@ def test_the_inbox_lists_only_ones_own(client, person):
     page = client.get("/notifications/").content.decode()
     assert "Tin mine" in page
     assert "Tin theirs" not in page
+    # The inbox is the way to one's own settings: mail, and API tokens.
+    assert 'href="/accounts/tokens/"' in page
 
 
 def test_opening_a_notification_marks_it_read_and_follows_it(client, person):

@@ -195,9 +195,21 @@ def test_the_page_costs_the_same_queries_however_many_jobs_and_runs(
             )
     staff_client.get(URL)  # the session and the user, once
 
-    # 8 for the request itself: the session (read, then saved in a savepoint),
-    # the user, the second factor, the scope's memberships; 7 for the figures.
-    with django_assert_num_queries(12):
+    # 5 for the request itself: the session, the user, the second factor, the
+    # scope's memberships; 8 for the figures.
+    with django_assert_num_queries(13):
         response = staff_client.get(URL)
 
     assert len(response.context["jobs"]) == rows
+
+
+def test_the_workers_alive_are_listed_and_the_silent_ones_not(staff_client, settings):
+    from ops import liveness
+
+    settings.WORKER_LOST_SECONDS = 60
+    now = timezone.now()
+    liveness.beat("alive", now=now - dt.timedelta(seconds=5))
+    liveness.beat("silent", now=now - dt.timedelta(seconds=61))
+    response = staff_client.get(URL)
+    assert [beat.worker_id for beat in response.context["workers"]] == ["alive"]
+    assert "Tiến trình xử lý tác vụ đang chạy" in response.content.decode()

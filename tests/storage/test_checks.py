@@ -22,5 +22,12 @@ def test_a_public_acl_or_plain_http_is_pointed_out(settings):
     assert ids(settings, endpoint_url="http://minio.internal:9000") == ["kieumau.W002"]
 
 
-def test_the_file_system_is_not_its_business(settings):
+def test_the_file_system_is_not_its_business(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
     assert evidence_store_is_private() == []

@@ -358,3 +358,47 @@ def test_refused_files_and_twins_leave_no_object(s3_media, assessment, officer):
     assert stored_names(default_storage) == [evidence.file.name]
     listed = s3_media.client().list_objects_v2(Bucket=s3_media.bucket, Prefix=key(""))
     assert [o["Key"] for o in listed["Contents"]] == [key(evidence.file.name)]
+
+
+@pytest.mark.django_db
+def test_comment_files_and_decision_scans_stream_from_the_store(
+    s3_media, client, monkeypatch, assessment, officer, national
+):
+    """They are read as they arrive (never through `storage.open`, which
+    would first copy the whole object), with the download's headers; a lost
+    object is a 404."""
+    from assessments import comments
+    from tests.ops.test_backup import record_decision_scan
+
+    content = files.pdf("Ý kiến kèm tệp")
+    comment = comments.add_comment(
+        assessment,
+        author=officer,
+        text="Xem tệp kèm theo.",
+        upload=files.upload("y-kien.pdf", content),
+    )
+    decision = record_decision_scan()
+    assessment.enrolment.decision = decision  # it recognised the ward
+    assessment.enrolment.stage = "recognised"
+    assessment.enrolment.save(update_fields=["decision", "stage"])
+
+    def whole_copy(self, name, mode="rb"):
+        raise AssertionError("the object was copied whole before sending")
+
+    from storages.backends.s3 import S3Storage
+
+    monkeypatch.setattr(S3Storage, "open", whole_copy)
+    for user, url, name, expected in [
+        (officer, f"/comments/{comment.pk}/file/", comment.file.name, content),
+        (national, f"/decisions/{decision.pk}/scan/", decision.scan.name, None),
+    ]:
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200
+        body = b"".join(response.streaming_content)
+        assert body == (expected or stored_object(s3_media, name))
+        assert response["Content-Length"] == str(len(body))
+        assert response["Cache-Control"] == "private, no-store"
+        assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        s3_media.client().delete_object(Bucket=s3_media.bucket, Key=key(name))
+        assert client.get(url).status_code == 404
