@@ -133,7 +133,8 @@ bench: install ## National-scale benchmark on PostgreSQL (SCALE=4: four times th
 	$(PY) manage.py migrate --no-input --verbosity 0 && \
 	$(PY) manage.py generate_national --scale $(SCALE) && \
 	$(PY) manage.py bench_pages --requests 30 --json var/bench-x$(SCALE).json && \
-	$(PY) scripts/bench_memory.py
+	$(PY) scripts/bench_memory.py && \
+	$(PY) scripts/bench_memory.py --s3
 
 # LOAD_ARGS: more options of scripts/load_test.py, e.g. --think 1 --officers 20.
 LOAD_SECONDS ?= 60

@@ -3,11 +3,16 @@
 Starts gunicorn (one sync worker) on a loopback port against the configured
 database, signs in as the benchmark officer, uploads a 100 MB PDF as a
 streamed multipart request, downloads it back, and prints how much the
-worker's peak resident memory grew during each. Run by `make bench`.
+worker's peak resident memory grew during each and how long each took.
+Run by `make bench`, and again with --s3: the evidence then goes to an
+S3-compatible store (moto's server, started here), and the download through
+the app is timed beside a presigned URL read straight from the store, the
+way the app chose not to hand files out.
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import os
 import re
@@ -15,7 +20,10 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +35,31 @@ CHUNK = 1024 * 1024
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--s3", action="store_true", help="store the evidence in moto's S3 server"
+    )
+    args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    with ExitStack() as stack:
+        if args.s3:
+            from tests import s3
+
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            store = stack.enter_context(s3.running(work / "moto.log"))
+            os.environ.update(
+                S3_BUCKET=store.bucket,
+                S3_ENDPOINT_URL=store.endpoint_url,
+                S3_REGION=s3.REGION,
+                S3_ACCESS_KEY_ID=s3.ACCESS_KEY,
+                S3_SECRET_ACCESS_KEY=s3.SECRET_KEY,
+                S3_PATH_STYLE="true",
+            )
+            print(f"evidence in moto's S3 server at {store.endpoint_url}")
+        return measure(presigned=args.s3)
+
+
+def measure(*, presigned: bool) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["EVIDENCE_MAX_BYTES"] = str(SIZE + CHUNK)
     import django
@@ -57,22 +89,36 @@ def main() -> int:
         cookies = f"{settings.SESSION_COOKIE_NAME}={cookie}; csrftoken={csrf}"
         upload(conn(), path, cookies, csrf, size=CHUNK)  # warm the worker
         before = reset_peak(worker)
+        started = time.perf_counter()
         status = upload(conn(), path, cookies, csrf, size=SIZE)
+        up_seconds = time.perf_counter() - started
         up = peak(worker) - before
         if status != 302:
             print(f"upload answered {status}; expected a redirect", file=sys.stderr)
             return 1
         evidence_id = latest_evidence_id(conn(), path, cookies)
         before = reset_peak(worker)
+        started = time.perf_counter()
         received = download(conn(), f"/evidence/{evidence_id}/", cookies)
+        down_seconds = time.perf_counter() - started
         down = peak(worker) - before
         if received != SIZE:
             print(f"downloaded {received} bytes, expected {SIZE}", file=sys.stderr)
             return 1
-        print(f"100 MB upload:   server worker peak memory grew by {up / 1024:.1f} MB")
+        print(
+            f"100 MB upload:   server worker peak memory grew by {up / 1024:.1f} MB"
+            f"; {up_seconds:.2f} s"
+        )
         print(
             f"100 MB download: server worker peak memory grew by {down / 1024:.1f} MB"
+            f"; {down_seconds:.2f} s through the app"
         )
+        if presigned:
+            seconds = presigned_download(evidence_id)
+            print(
+                f"100 MB download: {seconds:.2f} s from a presigned URL straight "
+                "from the store (not offered by the app)"
+            )
         return 0
     finally:
         server.send_signal(signal.SIGTERM)
@@ -198,6 +244,24 @@ def latest_evidence_id(conn, path: str, cookies: str) -> int:
     body = conn.getresponse().read().decode()
     ids = [int(i) for i in re.findall(r'href="/evidence/(\d+)/"', body)]
     return max(ids)
+
+
+def presigned_download(evidence_id: int) -> float:
+    """Seconds to read the evidence's object from a presigned URL."""
+    from django.core.files.storage import default_storage
+
+    from assessments.models import Evidence
+
+    name = Evidence.objects.get(pk=evidence_id).file.name
+    url = default_storage.url(name)
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=300) as answer:  # noqa: S310 - loopback
+        received = 0
+        while chunk := answer.read(CHUNK):
+            received += len(chunk)
+    if received != SIZE:
+        raise SystemExit(f"the store sent {received} bytes, expected {SIZE}")
+    return time.perf_counter() - started
 
 
 def download(conn, path: str, cookies: str) -> int:
