@@ -103,6 +103,10 @@ def open_stream(storage: Storage, name: str) -> IO[bytes]:
     return cast(IO[bytes], ObjectStream(answer["Body"], answer.get("ContentLength")))
 
 
+#: How much of a stored file a download reads at a time.
+STREAM_BLOCK = 512 * 1024
+
+
 def stored_file_response(
     storage: Storage,
     name: str,
@@ -125,6 +129,8 @@ def stored_file_response(
         filename=filename,
         content_type=content_type,
     )
+    # Read in large pieces: from an object store each read is a call.
+    response.block_size = STREAM_BLOCK
     size = getattr(handle, "size", None)  # from an object store
     if "Content-Length" not in response and size is not None:
         response["Content-Length"] = size

@@ -48,6 +48,11 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     mailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    # Taken by a task that is sending its mail (`services.send_mail_for`):
+    # another leaves it alone until WORKER_LOST_SECONDS have passed.
+    mailing_since = models.DateTimeField(
+        _("being e-mailed since"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("notification")

@@ -10,7 +10,6 @@ daily digest get it there (`for_digest`).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import smtplib
 from collections.abc import Iterable
@@ -19,9 +18,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.tasks import task
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from core.mail import send_text_mail
 
@@ -107,48 +107,78 @@ def send_mail_for(
 ) -> int:
     """E-mail the notifications of `key` to those who want them at once.
 
-    On a mail server's fault the `retry` task is enqueued again with
-    `retry_kwargs` after the next of MAIL_RETRY_MINUTES; after the last the
-    task fails and its result records why. Returns how many were addressed.
+    The rows are taken first (`mailing_since`, in a short transaction), the
+    mail sent with no lock held, then the rows marked mailed. Another run
+    (a retry, a second worker) leaves taken rows alone; a worker killed
+    before the mark leaves them to the task's next run (`ops.liveness`
+    queues it again), which takes them once WORKER_LOST_SECONDS have
+    passed: only a kill between the server's "accepted" and the mark could
+    send one twice, and then under the same Message-ID. Rows that another
+    run holds make this one come back when their claim would lapse.
+
+    On a mail server's fault the rows are given back and the `retry` task is
+    enqueued again with `retry_kwargs` after the next of MAIL_RETRY_MINUTES;
+    after the last the task fails and its result records why. Returns how
+    many were addressed.
     """
-    with transaction.atomic():
-        # Locked while the mail goes, and marked mailed in the same
-        # transaction: a retry or an overlapping run skips them, and a worker
-        # killed before the commit leaves them unmailed for the task's next
-        # run (`ops.liveness`). Only a kill between the server's "accepted"
-        # and the commit could send one twice, under the same Message-ID.
-        rows = list(to_mail(key).select_for_update(skip_locked=True, of=("self",)))
-        recipients = sorted({row.user.email for row in rows})
-        if not recipients:
-            return 0
-        try:
-            send_text_mail(
-                subject, "\n".join(lines), recipients, message_id=_message_id(key, rows)
-            )
-        except (OSError, smtplib.SMTPException) as exc:
-            delays = settings.MAIL_RETRY_MINUTES
-            if attempt > len(delays):
-                logger.error("Mail %s failed %d times: %s", key, attempt, exc)
-                raise
-            wait = dt.timedelta(minutes=delays[attempt - 1])
-            logger.warning("Mail %s failed (%s); trying again in %s.", key, exc, wait)
-            retry.using(run_after=timezone.now() + wait).enqueue(
-                **retry_kwargs, attempt=attempt + 1
-            )
-            return 0
-        Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
-            mailed_at=timezone.now()
+    rows, held_until = _take(key)
+    if held_until is not None:
+        retry.using(run_after=held_until).enqueue(**retry_kwargs, attempt=attempt)
+    recipients = sorted({row.user.email for row in rows})
+    if not recipients:
+        return 0
+    taken = Notification.objects.filter(pk__in=[row.pk for row in rows])
+    try:
+        send_text_mail(
+            subject, "\n".join(lines), recipients, message_id=message_id(key, rows)
         )
+    except (OSError, smtplib.SMTPException) as exc:
+        taken.update(mailing_since=None)  # given back, for the retry
+        delays = settings.MAIL_RETRY_MINUTES
+        if attempt > len(delays):
+            logger.error("Mail %s failed %d times: %s", key, attempt, exc)
+            raise
+        wait = dt.timedelta(minutes=delays[attempt - 1])
+        logger.warning("Mail %s failed (%s); trying again in %s.", key, exc, wait)
+        retry.using(run_after=timezone.now() + wait).enqueue(
+            **retry_kwargs, attempt=attempt + 1
+        )
+        return 0
+    taken.update(mailed_at=timezone.now(), mailing_since=None)
     return len(recipients)
 
 
-def _message_id(key: str, rows: list[Notification]) -> str:
+def _take(key: str) -> tuple[list[Notification], dt.datetime | None]:
+    """The rows of `key` to e-mail now, marked taken; and, if others are
+    taken by another run, when that claim lapses."""
+    now = timezone.now()
+    lapse = dt.timedelta(seconds=settings.WORKER_LOST_SECONDS)
+    with transaction.atomic():
+        waiting = list(
+            to_mail(key)
+            .select_for_update(skip_locked=True, of=("self",))
+            .filter(Q(mailing_since=None) | Q(mailing_since__lt=now - lapse))
+        )
+        Notification.objects.filter(pk__in=[row.pk for row in waiting]).update(
+            mailing_since=now
+        )
+    others = to_mail(key).exclude(pk__in=[row.pk for row in waiting])
+    held = others.aggregate(n=Count("pk"), since=Max("mailing_since"))
+    if not held["n"]:
+        return waiting, None
+    # Taken by another run (or being taken at this moment): come back when
+    # that claim lapses, in case its worker died.
+    return waiting, (held["since"] or now) + lapse
+
+
+def message_id(key: str, rows: list[Notification]) -> str:
     """The same Message-ID for the same mail of `key` to the same rows, so
-    that a mail server or reader can tell a second copy for what it is."""
+    that a mail server or reader can tell a second copy for what it is;
+    keyed by SECRET_KEY, so that another installation's never match."""
     pks = ",".join(str(pk) for pk in sorted(row.pk for row in rows))
-    digest = hashlib.sha256(f"{key}:{pks}".encode()).hexdigest()[:32]
+    digest = salted_hmac("notification-mail", f"{key}:{pks}", algorithm="sha256")
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
-    return f"<{digest}@{domain}>"
+    return f"<{digest.hexdigest()[:32]}@{domain}>"
 
 
 @task

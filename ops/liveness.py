@@ -9,12 +9,15 @@ workers silent for WORKER_LOST_SECONDS, for whoever is alive to run; a task
 lost LOST_RUNS_LIMIT times (one that kills its worker) is recorded as
 failed instead.
 
-The tasks are written to be run again: a notification's mail is sent with
-its rows locked and marked mailed in the same transaction
+The tasks are written to be run again: a notification's rows are taken
+before its mail goes and marked mailed after
 (`notifications.services.send_mail_for`), so a worker killed before the
-commit leaves them to be mailed by the next run, and one that got past it
-leaves nothing; the calendar makes each reminder once per key; the sweep
-removes what is still left over.
+mark leaves them to the next run, which takes them once its claim lapses,
+and one that got past it leaves nothing; the calendar makes each reminder
+once per key; the sweep removes what is still left over.
+
+The hosts' clocks must agree to well within WORKER_LOST_SECONDS (NTP): each
+worker writes its own time.
 """
 
 from __future__ import annotations

@@ -148,7 +148,8 @@ def sign_in_and_pick_criterion() -> tuple[str, str]:
             status__in=["not_started", "in_progress", "returned"],
         )
         .select_related("enrolment", "criterion")
-        .order_by("-enrolment__year", "criterion__number")
+        # The last: the bench's criterion page is the first (bench_pages).
+        .order_by("-enrolment__year", "-criterion__number")
         .first()
     )
     if assessment is None:

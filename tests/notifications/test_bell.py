@@ -1,8 +1,11 @@
 """The bell: notifications made once per key, an exact unread count, opening
 and marking them read, and how each person wants to hear of things."""
 
+import datetime as dt
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from access.models import Membership
 from accounts.models import User
@@ -304,14 +307,20 @@ def test_a_notification_mail_that_fails_is_sent_once_on_the_retry(
 
 
 def test_a_worker_killed_while_the_mail_goes_leaves_it_for_the_next_run(
-    person, mailoutbox, monkeypatch
+    person, mailoutbox, monkeypatch, settings, time_machine
 ):
     """The worker dies in the middle of sending (here: interrupted before the
-    server said it accepted): nothing is marked mailed, and the task's next
-    run (`ops.liveness` queues it again) sends the mail once, under the
-    Message-ID it would have had."""
+    server said it accepted): the rows stay taken, not mailed. A run at once
+    (a second worker) leaves them alone and comes back when the claim
+    lapses; that run sends the mail once, under the Message-ID it would have
+    had, and no lock was held while the mail went."""
+    from django_tasks_db.models import DBTaskResult
+
     from notifications import services
 
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.WORKER_LOST_SECONDS = 60
+    time_machine.move_to(timezone.now(), tick=False)
     tell(person, "k:killed")
     sending = services.send_text_mail
 
@@ -321,12 +330,33 @@ def test_a_worker_killed_while_the_mail_goes_leaves_it_for_the_next_run(
     monkeypatch.setattr(services, "send_text_mail", killed)
     with pytest.raises(KeyboardInterrupt):
         services.mail_notification.call(key="k:killed")
-    assert Notification.objects.get(key="k:killed").mailed_at is None
+    row = Notification.objects.get(key="k:killed")
+    assert row.mailed_at is None and row.mailing_since is not None
+
     monkeypatch.setattr(services, "send_text_mail", sending)
+    assert services.mail_notification.call(key="k:killed") == 0
+    assert mailoutbox == []
+    again = DBTaskResult.objects.get(task_path__endswith="mail_notification")
+    assert again.run_after == row.mailing_since + dt.timedelta(seconds=60)
+
+    time_machine.shift(dt.timedelta(seconds=61))
     assert services.mail_notification.call(key="k:killed") == 1
     assert services.mail_notification.call(key="k:killed") == 0
     assert len(mailoutbox) == 1
-    row = Notification.objects.get(key="k:killed")
-    assert mailoutbox[0].extra_headers["Message-ID"] == services._message_id(
+    row.refresh_from_db()
+    assert row.mailed_at is not None and row.mailing_since is None
+    assert mailoutbox[0].extra_headers["Message-ID"] == services.message_id(
         "k:killed", [row]
     )
+
+
+def test_the_message_id_is_the_same_for_the_same_mail_only(person, settings):
+    from notifications import services
+
+    tell(person, "k:id")
+    rows = list(Notification.objects.filter(key="k:id"))
+    first = services.message_id("k:id", rows)
+    assert services.message_id("k:id", rows) == first
+    assert services.message_id("k:other", rows) != first
+    settings.SECRET_KEY = "another installation's key, as long as it should be"
+    assert services.message_id("k:id", rows) != first

@@ -141,14 +141,16 @@ class Command(BaseCommand):
             "bench-reviewer", Membership.Role.REVIEWER, province=province
         )
         # An official unit at every scale (copies have longer codes), so that
-        # the ward and criterion pages compare like with like.
+        # the ward and criterion pages compare like with like; its first
+        # criterion, whatever the runs before uploaded (bench_memory.py
+        # uploads to its last open one).
         assessment = (
             Assessment.objects.filter(
                 enrolment__ward__province=province, enrolment__year=year
             )
             .alias(code_length=Length("enrolment__ward__code"))
             .filter(code_length__lt=national.COPY_CODE_LENGTH)
-            .order_by("enrolment__ward__code", "-updated_at")
+            .order_by("enrolment__ward__code", "criterion__number")
             .select_related("enrolment__ward", "criterion")
             .first()
         )

@@ -3,7 +3,7 @@ import threading
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.utils.crypto import get_random_string
 
 from core.schedule import schedule_all
@@ -31,8 +31,7 @@ class Command(BaseCommand):
         beating = threading.Thread(
             target=self.keep_beating, args=(worker_id, stop), daemon=True
         )
-        if not batch:
-            beating.start()
+        beating.start()
         try:
             call_command(
                 "db_worker",
@@ -43,19 +42,22 @@ class Command(BaseCommand):
             )
         finally:
             stop.set()
-            if beating.is_alive():
-                beating.join()
+            beating.join()
             liveness.stopped(worker_id)
 
     @staticmethod
     def keep_beating(worker_id: str, stop: threading.Event) -> None:
-        """Every WORKER_BEAT_SECONDS, on a connection of its own: say this
-        worker is alive, and queue again the tasks of those that are not."""
-        while not stop.wait(settings.WORKER_BEAT_SECONDS):
-            try:
-                liveness.beat(worker_id)
-                liveness.requeue_lost()
-            except Exception:  # noqa: BLE001 - the database is away: next beat
-                liveness.logger.exception("The worker's beat failed.")
-            finally:
-                connection.close()
+        """Every WORKER_BEAT_SECONDS, on a connection of its own (kept between
+        beats): say this worker is alive, and queue again the tasks of those
+        that are not; a periodic job given up that way is scheduled again."""
+        try:
+            while not stop.wait(settings.WORKER_BEAT_SECONDS):
+                close_old_connections()
+                try:
+                    liveness.beat(worker_id)
+                    if liveness.requeue_lost()[1]:
+                        schedule_all()
+                except Exception:  # noqa: BLE001 - the database is away: next beat
+                    liveness.logger.exception("The worker's beat failed.")
+        finally:
+            connection.close()
