@@ -134,34 +134,39 @@ def sign_in_and_pick_criterion() -> tuple[str, str]:
     from accounts.sessions import LOGIN_AT
     from assessments.models import Assessment
 
-    membership = (
+    bench_officer = (
         Membership.objects.filter(user__username="bench-officer")
-        .select_related("user", "ward")
+        .select_related("ward")
         .first()
     )
-    if membership is None:
+    if bench_officer is None:
         raise SystemExit("Run `manage.py bench_pages` first: it creates bench-officer.")
-    user: User = membership.user
+    # Another ward of the province than the one bench_pages times, so that
+    # the 100 MB files of each run never change the pages it measures.
     assessment = (
         Assessment.objects.filter(
-            enrolment__ward=membership.ward,
+            enrolment__ward__province=bench_officer.ward.province_id,
             status__in=["not_started", "in_progress", "returned"],
         )
-        .select_related("enrolment", "criterion")
-        # The last: the bench's criterion page is the first (bench_pages).
-        .order_by("-enrolment__year", "-criterion__number")
+        .exclude(enrolment__ward=bench_officer.ward)
+        .select_related("enrolment__ward", "criterion")
+        .order_by("-enrolment__year", "enrolment__ward__code", "criterion__number")
         .first()
     )
     if assessment is None:
-        raise SystemExit("The bench ward has no criterion open for evidence.")
+        raise SystemExit("The bench province has no other ward open for evidence.")
+    ward = assessment.enrolment.ward
+    user, _new = User.objects.get_or_create(username="bench-memory")
+    Membership.objects.get_or_create(user=user, role=Membership.Role.OFFICER, ward=ward)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[LOGIN_AT] = int(time.time())
     session.create()
-    ward = membership.ward.code
-    path = f"/wards/{ward}/{assessment.enrolment.year}/{assessment.criterion.number}/"
+    path = (
+        f"/wards/{ward.code}/{assessment.enrolment.year}/{assessment.criterion.number}/"
+    )
     return session.session_key, path
 
 

@@ -142,8 +142,7 @@ class Command(BaseCommand):
         )
         # An official unit at every scale (copies have longer codes), so that
         # the ward and criterion pages compare like with like; its first
-        # criterion, whatever the runs before uploaded (bench_memory.py
-        # uploads to its last open one).
+        # criterion (bench_memory.py uploads to another ward).
         assessment = (
             Assessment.objects.filter(
                 enrolment__ward__province=province, enrolment__year=year
