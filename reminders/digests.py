@@ -368,6 +368,7 @@ def send_digests(kind: str, today: dt.date, *, username: str = "") -> Counter:
     done = set(
         SentDigest.objects.filter(kind=kind, day=today)
         .exclude(status=SentDigest.Status.FAILED)
+        .exclude(_lapsed(timezone.now()))
         .values_list("user_id", flat=True)
     )
     outcome: Counter = Counter()
@@ -382,22 +383,33 @@ def send_digests(kind: str, today: dt.date, *, username: str = "") -> Counter:
     return outcome
 
 
+def _lapsed(now: dt.datetime) -> Q:
+    """Digests taken by a worker more than WORKER_LOST_SECONDS ago and not
+    sent: that worker died (`ops.liveness`), and another may take them."""
+    lapse = dt.timedelta(seconds=settings.WORKER_LOST_SECONDS)
+    return Q(status=SentDigest.Status.SENDING, created_at__lt=now - lapse)
+
+
 def claim(user: Any, kind: str, today: dt.date) -> SentDigest | None:
     """Take the digest of (user, kind, day) for this worker; None when it
-    is taken, sent, or has failed too often."""
+    is taken, sent, or has failed too often. One taken by a worker that
+    died is taken again once its claim lapses."""
     try:
         with transaction.atomic():
             return SentDigest.objects.create(user=user, kind=kind, day=today)
     except IntegrityError:
         pass
+    now = timezone.now()
     tries = len(settings.MAIL_RETRY_MINUTES) + 1
-    retaken = SentDigest.objects.filter(
-        user=user,
-        kind=kind,
-        day=today,
-        status=SentDigest.Status.FAILED,
-        attempts__lt=tries,
-    ).update(status=SentDigest.Status.SENDING, attempts=F("attempts") + 1)
+    retaken = (
+        SentDigest.objects.filter(user=user, kind=kind, day=today, attempts__lt=tries)
+        .filter(Q(status=SentDigest.Status.FAILED) | _lapsed(now))
+        .update(
+            status=SentDigest.Status.SENDING,
+            attempts=F("attempts") + 1,
+            created_at=now,
+        )
+    )
     if not retaken:
         return None
     return SentDigest.objects.get(user=user, kind=kind, day=today)

@@ -265,6 +265,36 @@ def test_a_digest_that_keeps_failing_is_given_up(
     assert mail.outbox == []
 
 
+def test_a_digest_whose_worker_died_is_sent_once_its_claim_lapses(
+    db, world, queue, monkeypatch, settings
+):
+    """The worker was killed while sending (before the server accepted): the
+    row stays "being sent". Another run leaves it alone for
+    WORKER_LOST_SECONDS, then takes it and sends the digest once."""
+    settings.WORKER_LOST_SECONDS = 60
+    reviewer = world.people.reviewer
+
+    def killed(subject, body, recipients):
+        raise KeyboardInterrupt  # as the worker's process ends
+
+    monkeypatch.setattr(digests, "send_text_mail", killed)
+    with at(SATURDAY), pytest.raises(KeyboardInterrupt):
+        send_digests("daily", SATURDAY, username=reviewer.username)
+    row = SentDigest.objects.get(user=reviewer, day=SATURDAY)
+    assert row.status == "sending"
+    monkeypatch.undo()
+    with at(SATURDAY, 7, 0):  # at once: it may still be sending
+        assert send_digests("daily", SATURDAY) == {"done before": 1, "empty": 1}
+    assert mail.outbox == []
+    with at(SATURDAY, 7, 2):
+        assert send_digests("daily", SATURDAY) == {"sent": 1, "done before": 1}
+    with at(SATURDAY, 7, 4):
+        assert send_digests("daily", SATURDAY) == {"done before": 2}
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert len(sent_to(reviewer)) == 1
+
+
 def test_the_weekly_digest_of_a_leader(db, world):
     people = world.people
     reviewer = people.reviewer
