@@ -28,6 +28,7 @@ import os
 import socket
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, TaskResultStatus
 
@@ -44,17 +45,23 @@ LOST_EXCEPTION = "ops.liveness.WorkerLost"
 def beat(worker_id: str, *, now: dt.datetime | None = None) -> None:
     """Say that the worker `worker_id` (this process) is alive."""
     now = now or timezone.now()
-    updated = WorkerBeat.objects.filter(worker_id=worker_id).update(seen_at=now)
-    if not updated:
-        WorkerBeat.objects.update_or_create(
+    if not WorkerBeat.objects.filter(worker_id=worker_id).update(seen_at=now):
+        WorkerBeat.objects.create(
             worker_id=worker_id,
-            defaults={
-                "host": socket.gethostname()[:255],
-                "pid": os.getpid(),
-                "started_at": now,
-                "seen_at": now,
-            },
+            host=socket.gethostname()[:255],
+            pid=os.getpid(),
+            started_at=now,
+            seen_at=now,
         )
+
+
+def alive(now: dt.datetime) -> QuerySet[WorkerBeat]:
+    """The workers seen within WORKER_LOST_SECONDS before `now`."""
+    return WorkerBeat.objects.filter(seen_at__gte=_lost_before(now))
+
+
+def _lost_before(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(seconds=settings.WORKER_LOST_SECONDS)
 
 
 def stopped(worker_id: str) -> None:
@@ -73,19 +80,15 @@ def requeue_lost(*, now: dt.datetime | None = None) -> tuple[int, int]:
     change it once.
     """
     now = now or timezone.now()
-    lost_before = now - dt.timedelta(seconds=settings.WORKER_LOST_SECONDS)
-    alive = set(
-        WorkerBeat.objects.filter(seen_at__gte=lost_before).values_list(
-            "worker_id", flat=True
-        )
-    )
+    lost_before = _lost_before(now)
+    seen = set(alive(now).values_list("worker_id", flat=True))
     requeued = failed = 0
     running = DBTaskResult.objects.running().values_list(
         "pk", "started_at", "worker_ids", "task_path"
     )
     for pk, started_at, worker_ids, task_path in running:
         claimant = worker_ids[-1] if worker_ids else None
-        if claimant in alive or (started_at is not None and started_at >= lost_before):
+        if claimant in seen or (started_at is not None and started_at >= lost_before):
             continue
         same_run = DBTaskResult.objects.filter(
             pk=pk, status=TaskResultStatus.RUNNING, started_at=started_at

@@ -24,6 +24,7 @@ from django_tasks_db.models import DBTaskResult, TaskResultStatus, get_date_max
 from notifications.models import Notification
 from reminders.models import SentDigest
 
+from . import liveness
 from .models import WorkerBeat
 
 #: How far back failures are counted.
@@ -318,11 +319,7 @@ def queue(now: dt.datetime | None = None) -> Queue:
 def workers(now: dt.datetime | None = None) -> list[WorkerBeat]:
     """The task workers that said they are alive within WORKER_LOST_SECONDS
     (`ops.liveness`), by host and process. One query."""
-    now = now or timezone.now()
-    lost_before = now - dt.timedelta(seconds=settings.WORKER_LOST_SECONDS)
-    return list(
-        WorkerBeat.objects.filter(seen_at__gte=lost_before).order_by("host", "pid")
-    )
+    return list(liveness.alive(now or timezone.now()).order_by("host", "pid"))
 
 
 def _start_of(day: dt.date) -> dt.datetime:

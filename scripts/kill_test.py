@@ -38,7 +38,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
-from load_test import GUNICORN_CONFIG, build_world, recount, verify  # noqa: E402
+from load_test import (  # noqa: E402
+    GUNICORN_CONFIG,
+    build_world,
+    drain_tasks,
+    recount,
+    verify,
+)
 from serving import free_port, verdict, wait_for  # noqa: E402
 
 #: How long the mail server waits before it takes a message's text: the
@@ -248,7 +254,7 @@ def run(args: argparse.Namespace, work: Path, mail: MailServer) -> int:
     finally:
         # Whatever the killed worker held is queued again by the other,
         # WORKER_LOST_SECONDS after its last beat.
-        drain(seconds=120)
+        drain_tasks(seconds=120, later=True)
         for process in [*servers, *workers]:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -261,25 +267,6 @@ def run(args: argparse.Namespace, work: Path, mail: MailServer) -> int:
         print((work / "locust.log").read_text()[-4000:])
         return verdict("kill test", ["locust wrote no results"])
     return check(json.loads(results.read_text()), world, hosts[0], mail, killed)
-
-
-def drain(seconds: float) -> None:
-    """Wait (bounded) until no task but the periodic jobs is waiting, for
-    now or later, or running."""
-    from django.db import connection
-    from django_tasks_db.models import DBTaskResult
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        left = (
-            DBTaskResult.objects.exclude(task_path__in=_scheduled())
-            .filter(status__in=["READY", "RUNNING"])
-            .exists()
-        )
-        connection.close()
-        if not left:
-            return
-        time.sleep(0.5)
 
 
 def kill_worker_while_mailing(worker: subprocess.Popen) -> str:

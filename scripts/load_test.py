@@ -554,8 +554,9 @@ def hung_mail_server() -> int:
     return server.getsockname()[1]
 
 
-def drain_tasks(seconds: float) -> None:
-    """Wait (bounded) for the worker to run every task that is due."""
+def drain_tasks(seconds: float, *, later: bool = False) -> None:
+    """Wait (bounded) for the workers to run every task that is due (and,
+    with `later`, every one waiting for a later time too)."""
     from django.conf import settings
     from django.db import connection
     from django_tasks_db.models import DBTaskResult
@@ -564,7 +565,8 @@ def drain_tasks(seconds: float) -> None:
     while time.monotonic() < deadline:
         # The periodic jobs (the sweep, the calendar) are always waiting.
         tasks = DBTaskResult.objects.exclude(task_path__in=settings.WORKER_SCHEDULE)
-        due = tasks.ready().exists() or tasks.filter(status="RUNNING").exists()
+        waiting = tasks.filter(status="READY") if later else tasks.ready()
+        due = waiting.exists() or tasks.filter(status="RUNNING").exists()
         connection.close()
         if not due:
             return
