@@ -154,9 +154,12 @@ def _take(key: str) -> tuple[list[Notification], dt.datetime | None]:
     now = timezone.now()
     lapse = dt.timedelta(seconds=settings.WORKER_LOST_SECONDS)
     with transaction.atomic():
+        # Waits out a passing lock (a row being marked read, or taken by a
+        # run at this moment, whose claim it then sees): only another run's
+        # claim leaves a row out, never a reader's click.
         waiting = list(
             to_mail(key)
-            .select_for_update(skip_locked=True, of=("self",))
+            .select_for_update(of=("self",))
             .filter(Q(mailing_since=None) | Q(mailing_since__lt=now - lapse))
         )
         Notification.objects.filter(pk__in=[row.pk for row in waiting]).update(
@@ -166,8 +169,8 @@ def _take(key: str) -> tuple[list[Notification], dt.datetime | None]:
     held = others.aggregate(n=Count("pk"), since=Max("mailing_since"))
     if not held["n"]:
         return waiting, None
-    # Taken by another run (or being taken at this moment): come back when
-    # that claim lapses, in case its worker died.
+    # Taken by another run: come back when that claim lapses, in case its
+    # worker died.
     return waiting, (held["since"] or now) + lapse
 
 
